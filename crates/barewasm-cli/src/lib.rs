@@ -1,0 +1,4 @@
+//! The `barewasm` command-line tool's library: loading modules, the memory-plan report and
+//! the spec-script runner, shared by the binary and the tests.
+
+pub mod wast;

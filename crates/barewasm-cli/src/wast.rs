@@ -1,0 +1,1 @@
+//! Spec-script runner (placeholder).

@@ -1,0 +1,497 @@
+//! The one list of instructions (spec 5.4), and everything generated from it.
+//!
+//! Each row gives the variant name, the encoding, the text name, the immediates, and the
+//! typing rule. The typing rule is either a fixed signature `(params -> results)` that the
+//! validator applies mechanically, a memory access `(load T align)` / `(store T align)`, or
+//! `(special)` for instructions whose typing the validator spells out by hand. The decoder
+//! ([`Instr::read`]), the opcode constants ([`op`]), the signatures ([`Instr::sig`]) and the
+//! names ([`Instr::name`]) all come from this list, so they cannot disagree (the approach
+//! wasmparser's `for_each_operator!` takes).
+
+use super::reader::Reader;
+use super::types::{BlockType, MemArg, ValType};
+use crate::error::{Error, ErrorKind, Result};
+
+/// An immediate that can be decoded from the instruction stream.
+pub trait Immediate: Sized {
+    /// Decodes the immediate.
+    fn read(r: &mut Reader<'_>) -> Result<Self>;
+}
+
+impl Immediate for u32 {
+    #[inline]
+    fn read(r: &mut Reader<'_>) -> Result<Self> {
+        r.u32()
+    }
+}
+impl Immediate for i32 {
+    #[inline]
+    fn read(r: &mut Reader<'_>) -> Result<Self> {
+        r.i32()
+    }
+}
+impl Immediate for i64 {
+    #[inline]
+    fn read(r: &mut Reader<'_>) -> Result<Self> {
+        r.i64()
+    }
+}
+impl Immediate for BlockType {
+    #[inline]
+    fn read(r: &mut Reader<'_>) -> Result<Self> {
+        BlockType::read(r)
+    }
+}
+impl Immediate for MemArg {
+    #[inline]
+    fn read(r: &mut Reader<'_>) -> Result<Self> {
+        MemArg::read(r)
+    }
+}
+
+/// The bits of an `f32.const`, stored little-endian (not LEB128).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Ieee32(pub u32);
+impl Immediate for Ieee32 {
+    fn read(r: &mut Reader<'_>) -> Result<Self> {
+        r.fixed_u32().map(Ieee32)
+    }
+}
+
+/// The bits of an `f64.const`, stored little-endian (not LEB128).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Ieee64(pub u64);
+impl Immediate for Ieee64 {
+    fn read(r: &mut Reader<'_>) -> Result<Self> {
+        r.fixed_u64().map(Ieee64)
+    }
+}
+
+/// A reserved byte that must be zero (the memory index of WebAssembly 2.0's memory
+/// instructions, which multi-memory will turn into an index).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Zero;
+impl Immediate for Zero {
+    fn read(r: &mut Reader<'_>) -> Result<Self> {
+        let at = r.pos();
+        match r.u8()? {
+            0 => Ok(Zero),
+            _ => Err(Error::new(ErrorKind::ZeroByteExpected, at)),
+        }
+    }
+}
+
+/// The reference type of `ref.null`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RefTypeImm(pub ValType);
+impl Immediate for RefTypeImm {
+    fn read(r: &mut Reader<'_>) -> Result<Self> {
+        super::types::read_reftype(r).map(RefTypeImm)
+    }
+}
+
+/// The label table of `br_table`: `count` targets then a default, starting at byte `start`.
+/// Decoding checks that every LEB128 in the table is well-formed and skips past it;
+/// users re-read the targets with [`BrTable::targets`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BrTable {
+    /// Number of targets, not counting the default.
+    pub count: u32,
+    /// Absolute offset of the first target.
+    pub start: u32,
+}
+impl Immediate for BrTable {
+    fn read(r: &mut Reader<'_>) -> Result<Self> {
+        let count = r.u32()?;
+        let start = r.pos() as u32;
+        // Each target is at least one byte: reject absurd counts before looping.
+        if count as usize >= r.remaining() {
+            return Err(r.err(ErrorKind::UnexpectedEnd));
+        }
+        for _ in 0..=count {
+            r.u32()?;
+        }
+        Ok(BrTable { count, start })
+    }
+}
+impl BrTable {
+    /// A reader positioned at the first target (then `count` more LEB128s follow).
+    pub fn targets<'wasm>(&self, bytes: &'wasm [u8]) -> Reader<'wasm> {
+        Reader::at(bytes, self.start as usize, bytes.len())
+    }
+}
+
+/// The type annotation of a typed `select` (WebAssembly 2.0 allows exactly one type).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SelectType {
+    /// Number of types in the annotation (valid only if 1).
+    pub count: u32,
+    /// The first type, if any.
+    pub ty: Option<ValType>,
+}
+impl Immediate for SelectType {
+    fn read(r: &mut Reader<'_>) -> Result<Self> {
+        let count = r.u32()?;
+        if count as usize > r.remaining() {
+            return Err(r.err(ErrorKind::UnexpectedEnd));
+        }
+        let mut ty = None;
+        for i in 0..count {
+            let t = super::types::read_valtype(r)?;
+            if i == 0 {
+                ty = Some(t);
+            }
+        }
+        Ok(SelectType { count, ty })
+    }
+}
+
+/// How the validator types an instruction.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sig {
+    /// Typed by hand in the validator.
+    Special,
+    /// Pops `params` (last on top), pushes `results`.
+    Simple(&'static [ValType], &'static [ValType]),
+    /// A load pushing `ty`, with natural alignment `2^align`.
+    Load(ValType, u32),
+    /// A store of `ty`, with natural alignment `2^align`.
+    Store(ValType, u32),
+}
+
+macro_rules! sig_of {
+    ((special)) => {
+        Sig::Special
+    };
+    ((load $t:ident $a:literal)) => {
+        Sig::Load(ValType::$t, $a)
+    };
+    ((store $t:ident $a:literal)) => {
+        Sig::Store(ValType::$t, $a)
+    };
+    (($($p:ident)* -> $($r:ident)*)) => {
+        Sig::Simple(&[$(ValType::$p),*], &[$(ValType::$r),*])
+    };
+}
+
+/// Calls `$m!` with the instruction list: first the single-byte opcodes, then the ones
+/// behind the 0xFC prefix (whose second part is a LEB128 `u32`).
+#[macro_export]
+#[doc(hidden)]
+macro_rules! for_each_instr {
+    ($m:ident) => {
+        $m! {
+            single {
+                Unreachable = 0x00 "unreachable" {} (special);
+                Nop = 0x01 "nop" {} ( -> );
+                Block = 0x02 "block" { ty: BlockType } (special);
+                Loop = 0x03 "loop" { ty: BlockType } (special);
+                If = 0x04 "if" { ty: BlockType } (special);
+                Else = 0x05 "else" {} (special);
+                End = 0x0b "end" {} (special);
+                Br = 0x0c "br" { label: u32 } (special);
+                BrIf = 0x0d "br_if" { label: u32 } (special);
+                BrTable = 0x0e "br_table" { table: BrTable } (special);
+                Return = 0x0f "return" {} (special);
+                Call = 0x10 "call" { func: u32 } (special);
+                CallIndirect = 0x11 "call_indirect" { ty: u32, table: u32 } (special);
+                Drop = 0x1a "drop" {} (special);
+                Select = 0x1b "select" {} (special);
+                SelectT = 0x1c "select" { ty: SelectType } (special);
+                LocalGet = 0x20 "local.get" { local: u32 } (special);
+                LocalSet = 0x21 "local.set" { local: u32 } (special);
+                LocalTee = 0x22 "local.tee" { local: u32 } (special);
+                GlobalGet = 0x23 "global.get" { global: u32 } (special);
+                GlobalSet = 0x24 "global.set" { global: u32 } (special);
+                TableGet = 0x25 "table.get" { table: u32 } (special);
+                TableSet = 0x26 "table.set" { table: u32 } (special);
+                I32Load = 0x28 "i32.load" { m: MemArg } (load I32 2);
+                I64Load = 0x29 "i64.load" { m: MemArg } (load I64 3);
+                F32Load = 0x2a "f32.load" { m: MemArg } (load F32 2);
+                F64Load = 0x2b "f64.load" { m: MemArg } (load F64 3);
+                I32Load8S = 0x2c "i32.load8_s" { m: MemArg } (load I32 0);
+                I32Load8U = 0x2d "i32.load8_u" { m: MemArg } (load I32 0);
+                I32Load16S = 0x2e "i32.load16_s" { m: MemArg } (load I32 1);
+                I32Load16U = 0x2f "i32.load16_u" { m: MemArg } (load I32 1);
+                I64Load8S = 0x30 "i64.load8_s" { m: MemArg } (load I64 0);
+                I64Load8U = 0x31 "i64.load8_u" { m: MemArg } (load I64 0);
+                I64Load16S = 0x32 "i64.load16_s" { m: MemArg } (load I64 1);
+                I64Load16U = 0x33 "i64.load16_u" { m: MemArg } (load I64 1);
+                I64Load32S = 0x34 "i64.load32_s" { m: MemArg } (load I64 2);
+                I64Load32U = 0x35 "i64.load32_u" { m: MemArg } (load I64 2);
+                I32Store = 0x36 "i32.store" { m: MemArg } (store I32 2);
+                I64Store = 0x37 "i64.store" { m: MemArg } (store I64 3);
+                F32Store = 0x38 "f32.store" { m: MemArg } (store F32 2);
+                F64Store = 0x39 "f64.store" { m: MemArg } (store F64 3);
+                I32Store8 = 0x3a "i32.store8" { m: MemArg } (store I32 0);
+                I32Store16 = 0x3b "i32.store16" { m: MemArg } (store I32 1);
+                I64Store8 = 0x3c "i64.store8" { m: MemArg } (store I64 0);
+                I64Store16 = 0x3d "i64.store16" { m: MemArg } (store I64 1);
+                I64Store32 = 0x3e "i64.store32" { m: MemArg } (store I64 2);
+                MemorySize = 0x3f "memory.size" { mem: Zero } (special);
+                MemoryGrow = 0x40 "memory.grow" { mem: Zero } (special);
+                I32Const = 0x41 "i32.const" { value: i32 } ( -> I32);
+                I64Const = 0x42 "i64.const" { value: i64 } ( -> I64);
+                F32Const = 0x43 "f32.const" { value: Ieee32 } ( -> F32);
+                F64Const = 0x44 "f64.const" { value: Ieee64 } ( -> F64);
+                I32Eqz = 0x45 "i32.eqz" {} (I32 -> I32);
+                I32Eq = 0x46 "i32.eq" {} (I32 I32 -> I32);
+                I32Ne = 0x47 "i32.ne" {} (I32 I32 -> I32);
+                I32LtS = 0x48 "i32.lt_s" {} (I32 I32 -> I32);
+                I32LtU = 0x49 "i32.lt_u" {} (I32 I32 -> I32);
+                I32GtS = 0x4a "i32.gt_s" {} (I32 I32 -> I32);
+                I32GtU = 0x4b "i32.gt_u" {} (I32 I32 -> I32);
+                I32LeS = 0x4c "i32.le_s" {} (I32 I32 -> I32);
+                I32LeU = 0x4d "i32.le_u" {} (I32 I32 -> I32);
+                I32GeS = 0x4e "i32.ge_s" {} (I32 I32 -> I32);
+                I32GeU = 0x4f "i32.ge_u" {} (I32 I32 -> I32);
+                I64Eqz = 0x50 "i64.eqz" {} (I64 -> I32);
+                I64Eq = 0x51 "i64.eq" {} (I64 I64 -> I32);
+                I64Ne = 0x52 "i64.ne" {} (I64 I64 -> I32);
+                I64LtS = 0x53 "i64.lt_s" {} (I64 I64 -> I32);
+                I64LtU = 0x54 "i64.lt_u" {} (I64 I64 -> I32);
+                I64GtS = 0x55 "i64.gt_s" {} (I64 I64 -> I32);
+                I64GtU = 0x56 "i64.gt_u" {} (I64 I64 -> I32);
+                I64LeS = 0x57 "i64.le_s" {} (I64 I64 -> I32);
+                I64LeU = 0x58 "i64.le_u" {} (I64 I64 -> I32);
+                I64GeS = 0x59 "i64.ge_s" {} (I64 I64 -> I32);
+                I64GeU = 0x5a "i64.ge_u" {} (I64 I64 -> I32);
+                F32Eq = 0x5b "f32.eq" {} (F32 F32 -> I32);
+                F32Ne = 0x5c "f32.ne" {} (F32 F32 -> I32);
+                F32Lt = 0x5d "f32.lt" {} (F32 F32 -> I32);
+                F32Gt = 0x5e "f32.gt" {} (F32 F32 -> I32);
+                F32Le = 0x5f "f32.le" {} (F32 F32 -> I32);
+                F32Ge = 0x60 "f32.ge" {} (F32 F32 -> I32);
+                F64Eq = 0x61 "f64.eq" {} (F64 F64 -> I32);
+                F64Ne = 0x62 "f64.ne" {} (F64 F64 -> I32);
+                F64Lt = 0x63 "f64.lt" {} (F64 F64 -> I32);
+                F64Gt = 0x64 "f64.gt" {} (F64 F64 -> I32);
+                F64Le = 0x65 "f64.le" {} (F64 F64 -> I32);
+                F64Ge = 0x66 "f64.ge" {} (F64 F64 -> I32);
+                I32Clz = 0x67 "i32.clz" {} (I32 -> I32);
+                I32Ctz = 0x68 "i32.ctz" {} (I32 -> I32);
+                I32Popcnt = 0x69 "i32.popcnt" {} (I32 -> I32);
+                I32Add = 0x6a "i32.add" {} (I32 I32 -> I32);
+                I32Sub = 0x6b "i32.sub" {} (I32 I32 -> I32);
+                I32Mul = 0x6c "i32.mul" {} (I32 I32 -> I32);
+                I32DivS = 0x6d "i32.div_s" {} (I32 I32 -> I32);
+                I32DivU = 0x6e "i32.div_u" {} (I32 I32 -> I32);
+                I32RemS = 0x6f "i32.rem_s" {} (I32 I32 -> I32);
+                I32RemU = 0x70 "i32.rem_u" {} (I32 I32 -> I32);
+                I32And = 0x71 "i32.and" {} (I32 I32 -> I32);
+                I32Or = 0x72 "i32.or" {} (I32 I32 -> I32);
+                I32Xor = 0x73 "i32.xor" {} (I32 I32 -> I32);
+                I32Shl = 0x74 "i32.shl" {} (I32 I32 -> I32);
+                I32ShrS = 0x75 "i32.shr_s" {} (I32 I32 -> I32);
+                I32ShrU = 0x76 "i32.shr_u" {} (I32 I32 -> I32);
+                I32Rotl = 0x77 "i32.rotl" {} (I32 I32 -> I32);
+                I32Rotr = 0x78 "i32.rotr" {} (I32 I32 -> I32);
+                I64Clz = 0x79 "i64.clz" {} (I64 -> I64);
+                I64Ctz = 0x7a "i64.ctz" {} (I64 -> I64);
+                I64Popcnt = 0x7b "i64.popcnt" {} (I64 -> I64);
+                I64Add = 0x7c "i64.add" {} (I64 I64 -> I64);
+                I64Sub = 0x7d "i64.sub" {} (I64 I64 -> I64);
+                I64Mul = 0x7e "i64.mul" {} (I64 I64 -> I64);
+                I64DivS = 0x7f "i64.div_s" {} (I64 I64 -> I64);
+                I64DivU = 0x80 "i64.div_u" {} (I64 I64 -> I64);
+                I64RemS = 0x81 "i64.rem_s" {} (I64 I64 -> I64);
+                I64RemU = 0x82 "i64.rem_u" {} (I64 I64 -> I64);
+                I64And = 0x83 "i64.and" {} (I64 I64 -> I64);
+                I64Or = 0x84 "i64.or" {} (I64 I64 -> I64);
+                I64Xor = 0x85 "i64.xor" {} (I64 I64 -> I64);
+                I64Shl = 0x86 "i64.shl" {} (I64 I64 -> I64);
+                I64ShrS = 0x87 "i64.shr_s" {} (I64 I64 -> I64);
+                I64ShrU = 0x88 "i64.shr_u" {} (I64 I64 -> I64);
+                I64Rotl = 0x89 "i64.rotl" {} (I64 I64 -> I64);
+                I64Rotr = 0x8a "i64.rotr" {} (I64 I64 -> I64);
+                F32Abs = 0x8b "f32.abs" {} (F32 -> F32);
+                F32Neg = 0x8c "f32.neg" {} (F32 -> F32);
+                F32Ceil = 0x8d "f32.ceil" {} (F32 -> F32);
+                F32Floor = 0x8e "f32.floor" {} (F32 -> F32);
+                F32Trunc = 0x8f "f32.trunc" {} (F32 -> F32);
+                F32Nearest = 0x90 "f32.nearest" {} (F32 -> F32);
+                F32Sqrt = 0x91 "f32.sqrt" {} (F32 -> F32);
+                F32Add = 0x92 "f32.add" {} (F32 F32 -> F32);
+                F32Sub = 0x93 "f32.sub" {} (F32 F32 -> F32);
+                F32Mul = 0x94 "f32.mul" {} (F32 F32 -> F32);
+                F32Div = 0x95 "f32.div" {} (F32 F32 -> F32);
+                F32Min = 0x96 "f32.min" {} (F32 F32 -> F32);
+                F32Max = 0x97 "f32.max" {} (F32 F32 -> F32);
+                F32Copysign = 0x98 "f32.copysign" {} (F32 F32 -> F32);
+                F64Abs = 0x99 "f64.abs" {} (F64 -> F64);
+                F64Neg = 0x9a "f64.neg" {} (F64 -> F64);
+                F64Ceil = 0x9b "f64.ceil" {} (F64 -> F64);
+                F64Floor = 0x9c "f64.floor" {} (F64 -> F64);
+                F64Trunc = 0x9d "f64.trunc" {} (F64 -> F64);
+                F64Nearest = 0x9e "f64.nearest" {} (F64 -> F64);
+                F64Sqrt = 0x9f "f64.sqrt" {} (F64 -> F64);
+                F64Add = 0xa0 "f64.add" {} (F64 F64 -> F64);
+                F64Sub = 0xa1 "f64.sub" {} (F64 F64 -> F64);
+                F64Mul = 0xa2 "f64.mul" {} (F64 F64 -> F64);
+                F64Div = 0xa3 "f64.div" {} (F64 F64 -> F64);
+                F64Min = 0xa4 "f64.min" {} (F64 F64 -> F64);
+                F64Max = 0xa5 "f64.max" {} (F64 F64 -> F64);
+                F64Copysign = 0xa6 "f64.copysign" {} (F64 F64 -> F64);
+                I32WrapI64 = 0xa7 "i32.wrap_i64" {} (I64 -> I32);
+                I32TruncF32S = 0xa8 "i32.trunc_f32_s" {} (F32 -> I32);
+                I32TruncF32U = 0xa9 "i32.trunc_f32_u" {} (F32 -> I32);
+                I32TruncF64S = 0xaa "i32.trunc_f64_s" {} (F64 -> I32);
+                I32TruncF64U = 0xab "i32.trunc_f64_u" {} (F64 -> I32);
+                I64ExtendI32S = 0xac "i64.extend_i32_s" {} (I32 -> I64);
+                I64ExtendI32U = 0xad "i64.extend_i32_u" {} (I32 -> I64);
+                I64TruncF32S = 0xae "i64.trunc_f32_s" {} (F32 -> I64);
+                I64TruncF32U = 0xaf "i64.trunc_f32_u" {} (F32 -> I64);
+                I64TruncF64S = 0xb0 "i64.trunc_f64_s" {} (F64 -> I64);
+                I64TruncF64U = 0xb1 "i64.trunc_f64_u" {} (F64 -> I64);
+                F32ConvertI32S = 0xb2 "f32.convert_i32_s" {} (I32 -> F32);
+                F32ConvertI32U = 0xb3 "f32.convert_i32_u" {} (I32 -> F32);
+                F32ConvertI64S = 0xb4 "f32.convert_i64_s" {} (I64 -> F32);
+                F32ConvertI64U = 0xb5 "f32.convert_i64_u" {} (I64 -> F32);
+                F32DemoteF64 = 0xb6 "f32.demote_f64" {} (F64 -> F32);
+                F64ConvertI32S = 0xb7 "f64.convert_i32_s" {} (I32 -> F64);
+                F64ConvertI32U = 0xb8 "f64.convert_i32_u" {} (I32 -> F64);
+                F64ConvertI64S = 0xb9 "f64.convert_i64_s" {} (I64 -> F64);
+                F64ConvertI64U = 0xba "f64.convert_i64_u" {} (I64 -> F64);
+                F64PromoteF32 = 0xbb "f64.promote_f32" {} (F32 -> F64);
+                I32ReinterpretF32 = 0xbc "i32.reinterpret_f32" {} (F32 -> I32);
+                I64ReinterpretF64 = 0xbd "i64.reinterpret_f64" {} (F64 -> I64);
+                F32ReinterpretI32 = 0xbe "f32.reinterpret_i32" {} (I32 -> F32);
+                F64ReinterpretI64 = 0xbf "f64.reinterpret_i64" {} (I64 -> F64);
+                I32Extend8S = 0xc0 "i32.extend8_s" {} (I32 -> I32);
+                I32Extend16S = 0xc1 "i32.extend16_s" {} (I32 -> I32);
+                I64Extend8S = 0xc2 "i64.extend8_s" {} (I64 -> I64);
+                I64Extend16S = 0xc3 "i64.extend16_s" {} (I64 -> I64);
+                I64Extend32S = 0xc4 "i64.extend32_s" {} (I64 -> I64);
+                RefNull = 0xd0 "ref.null" { ty: RefTypeImm } (special);
+                RefIsNull = 0xd1 "ref.is_null" {} (special);
+                RefFunc = 0xd2 "ref.func" { func: u32 } (special);
+            }
+            prefix_fc {
+                I32TruncSatF32S = 0 "i32.trunc_sat_f32_s" {} (F32 -> I32);
+                I32TruncSatF32U = 1 "i32.trunc_sat_f32_u" {} (F32 -> I32);
+                I32TruncSatF64S = 2 "i32.trunc_sat_f64_s" {} (F64 -> I32);
+                I32TruncSatF64U = 3 "i32.trunc_sat_f64_u" {} (F64 -> I32);
+                I64TruncSatF32S = 4 "i64.trunc_sat_f32_s" {} (F32 -> I64);
+                I64TruncSatF32U = 5 "i64.trunc_sat_f32_u" {} (F32 -> I64);
+                I64TruncSatF64S = 6 "i64.trunc_sat_f64_s" {} (F64 -> I64);
+                I64TruncSatF64U = 7 "i64.trunc_sat_f64_u" {} (F64 -> I64);
+                MemoryInit = 8 "memory.init" { data: u32, mem: Zero } (special);
+                DataDrop = 9 "data.drop" { data: u32 } (special);
+                MemoryCopy = 10 "memory.copy" { dst: Zero, src: Zero } (special);
+                MemoryFill = 11 "memory.fill" { mem: Zero } (special);
+                TableInit = 12 "table.init" { elem: u32, table: u32 } (special);
+                ElemDrop = 13 "elem.drop" { elem: u32 } (special);
+                TableCopy = 14 "table.copy" { dst: u32, src: u32 } (special);
+                TableGrow = 15 "table.grow" { table: u32 } (special);
+                TableSize = 16 "table.size" { table: u32 } (special);
+                TableFill = 17 "table.fill" { table: u32 } (special);
+            }
+        }
+    };
+}
+
+macro_rules! define_instr {
+    (
+        single { $( $name:ident = $code:literal $text:literal { $($f:ident : $ft:ty),* } $sig:tt ; )* }
+        prefix_fc { $( $fname:ident = $fcode:literal $ftext:literal { $($ff:ident : $fft:ty),* } $fsig:tt ; )* }
+    ) => {
+        /// A decoded instruction with its immediates.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        #[allow(missing_docs)]
+        pub enum Instr {
+            $( $name { $($f: $ft),* }, )*
+            $( $fname { $($ff: $fft),* }, )*
+        }
+
+        /// Opcode bytes, named like the [`Instr`] variants. Prefixed opcodes (`0xFC n`)
+        /// are in [`op::fc`].
+        #[allow(non_upper_case_globals, missing_docs)]
+        pub mod op {
+            $( pub const $name: u8 = $code; )*
+            /// The `0xFC` prefix.
+            pub const PREFIX_FC: u8 = 0xfc;
+            /// Second parts of the `0xFC`-prefixed opcodes.
+            pub mod fc {
+                $( pub const $fname: u32 = $fcode; )*
+            }
+        }
+
+        impl Instr {
+            /// Decodes one instruction. Unknown opcodes, SIMD included, are malformed.
+            #[inline]
+            pub fn read(r: &mut Reader<'_>) -> Result<Instr> {
+                let at = r.pos();
+                let code = r.u8()?;
+                Ok(match code {
+                    $( $code => Instr::$name { $($f: <$ft as Immediate>::read(r)?),* }, )*
+                    0xfc => {
+                        let sub = r.u32()?;
+                        match sub {
+                            $( $fcode => Instr::$fname { $($ff: <$fft as Immediate>::read(r)?),* }, )*
+                            _ => return Err(Error::new(ErrorKind::UnknownOpcode, at)),
+                        }
+                    }
+                    _ => return Err(Error::new(ErrorKind::UnknownOpcode, at)),
+                })
+            }
+
+            /// The text-format name.
+            pub fn name(&self) -> &'static str {
+                match self {
+                    $( Instr::$name { .. } => $text, )*
+                    $( Instr::$fname { .. } => $ftext, )*
+                }
+            }
+
+            /// How the validator types this instruction.
+            pub fn sig(&self) -> Sig {
+                match self {
+                    $( Instr::$name { .. } => sig_of!($sig), )*
+                    $( Instr::$fname { .. } => sig_of!($fsig), )*
+                }
+            }
+        }
+    };
+}
+
+for_each_instr!(define_instr);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decode(b: &[u8]) -> Result<Instr> {
+        Instr::read(&mut Reader::new(b))
+    }
+
+    #[test]
+    fn decodes_immediates() {
+        assert_eq!(decode(&[0x41, 0x7f]), Ok(Instr::I32Const { value: -1 }));
+        assert_eq!(
+            decode(&[0x28, 2, 8]),
+            Ok(Instr::I32Load { m: MemArg { align: 2, offset: 8 } })
+        );
+        assert_eq!(decode(&[0x43, 0, 0, 0x80, 0x3f]), Ok(Instr::F32Const { value: Ieee32(0x3f80_0000) }));
+        assert_eq!(decode(&[0xfc, 0x0b, 0]), Ok(Instr::MemoryFill { mem: Zero }));
+        assert_eq!(decode(&[0x11, 0x85, 0x80, 0x80, 0x80, 0x00, 0]), Ok(Instr::CallIndirect { ty: 5, table: 0 }));
+    }
+
+    #[test]
+    fn rejects_unknown_and_truncated() {
+        assert_eq!(decode(&[0xfd, 0]).unwrap_err().kind(), ErrorKind::UnknownOpcode);
+        assert_eq!(decode(&[0x06]).unwrap_err().kind(), ErrorKind::UnknownOpcode);
+        assert_eq!(decode(&[0xfc, 18]).unwrap_err().kind(), ErrorKind::UnknownOpcode);
+        assert_eq!(decode(&[0x3f, 1]).unwrap_err().kind(), ErrorKind::ZeroByteExpected);
+        assert_eq!(decode(&[0x0e, 0xff, 0xff, 0xff, 0xff, 0x0f]).unwrap_err().kind(), ErrorKind::UnexpectedEnd);
+        assert_eq!(decode(&[0x44, 0, 0]).unwrap_err().kind(), ErrorKind::UnexpectedEnd);
+    }
+
+    #[test]
+    fn signatures_come_from_the_list() {
+        assert_eq!(Instr::I64Eqz {}.sig(), Sig::Simple(&[ValType::I64], &[ValType::I32]));
+        assert_eq!(Instr::I32Load8U { m: MemArg { align: 0, offset: 0 } }.sig(), Sig::Load(ValType::I32, 0));
+        assert_eq!(Instr::Nop {}.name(), "nop");
+        assert_eq!(op::I32Add, 0x6a);
+        assert_eq!(op::fc::TableFill, 17);
+    }
+}

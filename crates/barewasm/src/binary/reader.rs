@@ -1,0 +1,301 @@
+//! A zero-copy cursor over module bytes (spec 5.1-5.2: conventions and values).
+//!
+//! The reader never copies: it hands out sub-slices of the module, which in firmware live in
+//! flash. Positions are absolute offsets into the whole module so every error can say where
+//! it happened. LEB128 decoding has an inlined one-byte fast path (most immediates are small)
+//! and a cold general path, the approach wasmparser takes.
+
+use crate::error::{Error, ErrorKind, Result};
+
+/// A cursor over `bytes[pos..end]`, where `bytes` is the whole module.
+#[derive(Clone, Debug)]
+pub struct Reader<'wasm> {
+    bytes: &'wasm [u8],
+    pos: usize,
+    end: usize,
+}
+
+impl<'wasm> Reader<'wasm> {
+    /// A reader over the whole of `bytes`.
+    pub fn new(bytes: &'wasm [u8]) -> Self {
+        Reader { bytes, pos: 0, end: bytes.len() }
+    }
+
+    /// A reader over `bytes[start..end]` that reports offsets relative to `bytes`.
+    ///
+    /// The range is clamped to the input, so a bad range yields `UnexpectedEnd` on read.
+    pub fn at(bytes: &'wasm [u8], start: usize, end: usize) -> Self {
+        let end = end.min(bytes.len());
+        Reader { bytes, pos: start.min(end), end }
+    }
+
+    /// The absolute offset of the next byte.
+    #[inline]
+    pub fn pos(&self) -> usize {
+        self.pos
+    }
+
+    /// The absolute offset one past the last readable byte.
+    #[inline]
+    pub fn end(&self) -> usize {
+        self.end
+    }
+
+    /// Whether every byte has been read.
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.pos >= self.end
+    }
+
+    /// Bytes left to read.
+    #[inline]
+    pub fn remaining(&self) -> usize {
+        self.end - self.pos
+    }
+
+    /// The whole module.
+    pub fn module_bytes(&self) -> &'wasm [u8] {
+        self.bytes
+    }
+
+    /// An error of `kind` at the current position.
+    #[cold]
+    pub fn err(&self, kind: ErrorKind) -> Error {
+        Error::new(kind, self.pos)
+    }
+
+    #[cold]
+    fn eof(&self) -> Error {
+        Error::new(ErrorKind::UnexpectedEnd, self.pos)
+    }
+
+    /// Reads one byte.
+    #[inline]
+    pub fn u8(&mut self) -> Result<u8> {
+        if self.pos < self.end {
+            let b = self.bytes[self.pos];
+            self.pos += 1;
+            Ok(b)
+        } else {
+            Err(self.eof())
+        }
+    }
+
+    /// Looks at the next byte without consuming it.
+    #[inline]
+    pub fn peek(&self) -> Result<u8> {
+        if self.pos < self.end {
+            Ok(self.bytes[self.pos])
+        } else {
+            Err(self.eof())
+        }
+    }
+
+    /// Reads `n` bytes as a slice of the module.
+    pub fn bytes(&mut self, n: usize) -> Result<&'wasm [u8]> {
+        if n > self.remaining() {
+            return Err(self.eof());
+        }
+        let s = &self.bytes[self.pos..self.pos + n];
+        self.pos += n;
+        Ok(s)
+    }
+
+    /// Skips `n` bytes.
+    pub fn skip(&mut self, n: usize) -> Result<()> {
+        self.bytes(n).map(|_| ())
+    }
+
+    /// Reads a little-endian u32 (the binary version field, f32 bits).
+    pub fn fixed_u32(&mut self) -> Result<u32> {
+        let b = self.bytes(4)?;
+        Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    }
+
+    /// Reads a little-endian u64 (f64 bits).
+    pub fn fixed_u64(&mut self) -> Result<u64> {
+        let b = self.bytes(8)?;
+        let mut a = [0u8; 8];
+        a.copy_from_slice(b);
+        Ok(u64::from_le_bytes(a))
+    }
+
+    /// Reads an unsigned 32-bit LEB128 (`u32` in the spec).
+    #[inline]
+    pub fn u32(&mut self) -> Result<u32> {
+        if self.pos < self.end {
+            let b = self.bytes[self.pos];
+            if b & 0x80 == 0 {
+                self.pos += 1;
+                return Ok(b as u32);
+            }
+        }
+        self.u32_slow()
+    }
+
+    #[cold]
+    fn u32_slow(&mut self) -> Result<u32> {
+        let mut result: u32 = 0;
+        let mut shift = 0;
+        loop {
+            let b = self.u8()?;
+            if shift == 28 {
+                // Fifth byte: only the low 4 bits may be used, and no continuation.
+                if b & 0x80 != 0 {
+                    return Err(Error::new(ErrorKind::IntegerTooLong, self.pos - 1));
+                }
+                if b & 0x70 != 0 {
+                    return Err(Error::new(ErrorKind::IntegerTooLarge, self.pos - 1));
+                }
+            }
+            result |= ((b & 0x7f) as u32) << shift;
+            if b & 0x80 == 0 {
+                return Ok(result);
+            }
+            shift += 7;
+        }
+    }
+
+    /// Reads a `u32` LEB128 that counts or indexes something, as a `usize`.
+    #[inline]
+    pub fn count(&mut self) -> Result<usize> {
+        self.u32().map(|n| n as usize)
+    }
+
+    /// Reads a signed 32-bit LEB128.
+    #[inline]
+    pub fn i32(&mut self) -> Result<i32> {
+        if self.pos < self.end {
+            let b = self.bytes[self.pos];
+            if b & 0x80 == 0 {
+                self.pos += 1;
+                // Sign-extend the 7-bit payload.
+                return Ok(((b << 1) as i8 >> 1) as i32);
+            }
+        }
+        self.signed_slow(32).map(|v| v as i32)
+    }
+
+    /// Reads a signed 64-bit LEB128.
+    #[inline]
+    pub fn i64(&mut self) -> Result<i64> {
+        if self.pos < self.end {
+            let b = self.bytes[self.pos];
+            if b & 0x80 == 0 {
+                self.pos += 1;
+                return Ok(((b << 1) as i8 >> 1) as i64);
+            }
+        }
+        self.signed_slow(64)
+    }
+
+    /// Reads a signed 33-bit LEB128 (block types with a type index).
+    pub fn s33(&mut self) -> Result<i64> {
+        self.signed_slow(33)
+    }
+
+    /// General signed LEB128 of `bits` bits (32, 33 or 64).
+    #[cold]
+    fn signed_slow(&mut self, bits: u32) -> Result<i64> {
+        let max_bytes = bits.div_ceil(7);
+        let mut result: i64 = 0;
+        let mut shift: u32 = 0;
+        let mut n = 0;
+        loop {
+            let b = self.u8()?;
+            n += 1;
+            if n == max_bytes {
+                if b & 0x80 != 0 {
+                    return Err(Error::new(ErrorKind::IntegerTooLong, self.pos - 1));
+                }
+                // The last byte's unused high bits must all repeat the sign bit: take the
+                // sign bit and everything above it, which must be all zeros or all ones.
+                let used = bits - shift; // payload bits in this byte, 1..=7
+                let sign_and_unused = (b & 0x7f) >> (used - 1);
+                if sign_and_unused != 0 && sign_and_unused != (0x7f >> (used - 1)) {
+                    return Err(Error::new(ErrorKind::IntegerTooLarge, self.pos - 1));
+                }
+            }
+            result |= ((b & 0x7f) as i64) << shift;
+            shift += 7;
+            if b & 0x80 == 0 {
+                if shift < 64 && (b & 0x40) != 0 {
+                    result |= -1i64 << shift;
+                }
+                return Ok(result);
+            }
+        }
+    }
+
+    /// Reads a name: a length-prefixed UTF-8 string (spec 5.2.4).
+    pub fn name(&mut self) -> Result<&'wasm str> {
+        let len = self.count()?;
+        let start = self.pos;
+        let b = self.bytes(len)?;
+        core::str::from_utf8(b).map_err(|_| Error::new(ErrorKind::BadUtf8, start))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn u32_of(b: &[u8]) -> Result<u32> {
+        Reader::new(b).u32()
+    }
+    fn i32_of(b: &[u8]) -> Result<i32> {
+        Reader::new(b).i32()
+    }
+    fn i64_of(b: &[u8]) -> Result<i64> {
+        Reader::new(b).i64()
+    }
+
+    #[test]
+    fn unsigned_leb() {
+        assert_eq!(u32_of(&[0x00]), Ok(0));
+        assert_eq!(u32_of(&[0x7f]), Ok(127));
+        assert_eq!(u32_of(&[0x80, 0x01]), Ok(128));
+        assert_eq!(u32_of(&[0xff, 0xff, 0xff, 0xff, 0x0f]), Ok(u32::MAX));
+        // Padded encodings are allowed up to the maximum length.
+        assert_eq!(u32_of(&[0x85, 0x80, 0x80, 0x80, 0x00]), Ok(5));
+        assert_eq!(u32_of(&[0x80, 0x80, 0x80, 0x80, 0x80, 0x00]).unwrap_err().kind(), ErrorKind::IntegerTooLong);
+        assert_eq!(u32_of(&[0xff, 0xff, 0xff, 0xff, 0x1f]).unwrap_err().kind(), ErrorKind::IntegerTooLarge);
+        let e = u32_of(&[0x80, 0x80]).unwrap_err();
+        assert_eq!((e.kind(), e.offset()), (ErrorKind::UnexpectedEnd, 2));
+    }
+
+    #[test]
+    fn signed_leb() {
+        assert_eq!(i32_of(&[0x7f]), Ok(-1));
+        assert_eq!(i32_of(&[0x3f]), Ok(63));
+        assert_eq!(i32_of(&[0x40]), Ok(-64));
+        assert_eq!(i32_of(&[0x80, 0x7f]), Ok(-128));
+        assert_eq!(i32_of(&[0xff, 0xff, 0xff, 0xff, 0x07]), Ok(i32::MAX));
+        assert_eq!(i32_of(&[0x80, 0x80, 0x80, 0x80, 0x78]), Ok(i32::MIN));
+        assert_eq!(i32_of(&[0xff, 0xff, 0xff, 0xff, 0x7f]), Ok(-1));
+        assert_eq!(i32_of(&[0xff, 0xff, 0xff, 0xff, 0x0f]).unwrap_err().kind(), ErrorKind::IntegerTooLarge);
+        assert_eq!(i32_of(&[0x80, 0x80, 0x80, 0x80, 0x70]).unwrap_err().kind(), ErrorKind::IntegerTooLarge);
+        assert_eq!(i32_of(&[0xff, 0xff, 0xff, 0xff, 0xff, 0x7f]).unwrap_err().kind(), ErrorKind::IntegerTooLong);
+        assert_eq!(i64_of(&[0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x00]), Ok(i64::MAX));
+        assert_eq!(i64_of(&[0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x7f]), Ok(i64::MIN));
+        assert_eq!(i64_of(&[0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]).unwrap_err().kind(), ErrorKind::IntegerTooLarge);
+        assert_eq!(i64_of(&[0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7e]).unwrap_err().kind(), ErrorKind::IntegerTooLarge);
+        assert_eq!(Reader::new(&[0x40]).s33(), Ok(-64));
+        assert_eq!(Reader::new(&[0xff, 0xff, 0xff, 0xff, 0x0f]).s33(), Ok(u32::MAX as i64));
+        assert_eq!(Reader::new(&[0xff, 0xff, 0xff, 0xff, 0x1f]).s33().unwrap_err().kind(), ErrorKind::IntegerTooLarge);
+    }
+
+    #[test]
+    fn names_are_utf8() {
+        assert_eq!(Reader::new(&[2, b'h', b'i']).name(), Ok("hi"));
+        assert_eq!(Reader::new(&[1, 0xff]).name().unwrap_err().kind(), ErrorKind::BadUtf8);
+        assert_eq!(Reader::new(&[5, b'h']).name().unwrap_err().kind(), ErrorKind::UnexpectedEnd);
+    }
+
+    #[test]
+    fn offsets_are_absolute() {
+        let bytes = [0u8, 0, 0, 0x80];
+        let e = Reader::at(&bytes, 3, 4).u32().unwrap_err();
+        assert_eq!(e.offset(), 4);
+    }
+}

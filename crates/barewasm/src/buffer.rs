@@ -1,0 +1,94 @@
+//! Carving typed regions out of the byte buffers the host hands over.
+//!
+//! The host gives plain `&mut [u8]` (typically a `static`); the runtime needs aligned
+//! `u32`/`u64` slices. `bytemuck` does the aligned cast without `unsafe` in this crate.
+//! Bytes lost to alignment at the front are at most 7; [`AlignedBuffer`] avoids even those.
+
+use crate::error::{BufferKind, Error, Result};
+
+/// A byte buffer aligned for the runtime's word tables; declare one as a `static` per
+/// buffer the memory plan asks for.
+///
+/// ```
+/// use barewasm::AlignedBuffer;
+/// static mut STATE: AlignedBuffer<4096> = AlignedBuffer::new();
+/// ```
+#[derive(Clone, Debug)]
+#[repr(C, align(8))]
+pub struct AlignedBuffer<const N: usize>(pub [u8; N]);
+
+impl<const N: usize> AlignedBuffer<N> {
+    /// A zeroed buffer (usable in `static` initialisers).
+    pub const fn new() -> Self {
+        AlignedBuffer([0; N])
+    }
+
+    /// The bytes.
+    pub fn as_mut_slice(&mut self) -> &mut [u8] {
+        &mut self.0
+    }
+}
+
+impl<const N: usize> Default for AlignedBuffer<N> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The `u64`-aligned middle of `buf`, and the number of bytes skipped before it.
+pub(crate) fn align_u64(buf: &mut [u8]) -> (&mut [u64], usize) {
+    let (head, body, _tail) = bytemuck::pod_align_to_mut::<u8, u64>(buf);
+    let skipped = head.len();
+    (body, skipped)
+}
+
+/// Splits `n` elements off the front of `*rest`, or reports how many bytes were needed.
+pub(crate) fn take<'a, T>(
+    rest: &mut &'a mut [T],
+    n: usize,
+    which: BufferKind,
+    needed_bytes: usize,
+    got_bytes: usize,
+) -> Result<&'a mut [T]> {
+    if n > rest.len() {
+        return Err(Error::buffer(which, needed_bytes, got_bytes));
+    }
+    let taken = core::mem::take(rest);
+    let (a, b) = taken.split_at_mut(n);
+    *rest = b;
+    Ok(a)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn alignment_loses_at_most_seven_bytes() {
+        let mut b = AlignedBuffer::<64>::new();
+        let (w, skipped) = align_u64(&mut b.0[3..]);
+        assert_eq!((w.len(), skipped), (7, 5));
+        let (w, skipped) = align_u64(&mut b.0);
+        assert_eq!((w.len(), skipped), (8, 0));
+        let (w, _) = align_u64(&mut b.0[..0]);
+        assert!(w.is_empty());
+    }
+
+    #[test]
+    fn take_reports_needs() {
+        let mut store = [0u32; 4];
+        let mut rest: &mut [u32] = &mut store;
+        assert_eq!(take(&mut rest, 3, BufferKind::State, 12, 16).unwrap().len(), 3);
+        let e = take(&mut rest, 2, BufferKind::State, 20, 16).unwrap_err();
+        assert_eq!(e.to_string_lossy(), (20, 16));
+    }
+
+    impl Error {
+        fn to_string_lossy(&self) -> (u32, u32) {
+            match self.kind() {
+                crate::ErrorKind::BufferTooSmall { needed, got, .. } => (needed, got),
+                _ => (0, 0),
+            }
+        }
+    }
+}

@@ -1,0 +1,53 @@
+//! barewasm: a WebAssembly runtime for bare-metal microcontrollers.
+//!
+//! - `#![no_std]`, no allocator and no `alloc` crate: the host hands over every byte the
+//!   runtime uses as plain buffers, and can ask beforehand how many it needs ([`Plan`]).
+//! - Modules execute in place: their bytes (`&'wasm [u8]`, in flash on a device) are never
+//!   copied. RAM holds only small index tables and a side table for control flow.
+//! - Untrusted modules are fully validated, with no recursion whose depth depends on the
+//!   input, and bad input of any kind yields an [`Error`] carrying a byte offset.
+//!
+//! The crate follows the specification's chapters: [`binary`] (format), [`module`]
+//! (a validated module's structure), [`validate`] (validation, which builds the side table)
+//! and [`plan`] (the memory plan). See ARCHITECTURE.md for the layering.
+//!
+//! # Buffers
+//!
+//! | buffer  | holds                                                   | sized by          |
+//! |---------|---------------------------------------------------------|-------------------|
+//! | state   | type/function/global/segment index, side table          | [`Plan::state_bytes`] |
+//! | scratch | operand and control stacks while validating (reusable afterwards) | [`Plan::scratch_bytes`] |
+//!
+//! ```
+//! use barewasm::{AlignedBuffer, Limits, Module};
+//! // (module (func (export "f") (result i32) i32.const 7))
+//! static WASM: &[u8] = &[
+//!     0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 1, 5, 1, 0x60, 0, 1, 0x7f, 3, 2, 1, 0,
+//!     7, 5, 1, 1, 0x66, 0, 0, 10, 6, 1, 4, 0, 0x41, 7, 0x0b,
+//! ];
+//! let mut state = AlignedBuffer::<256>::new();
+//! let mut scratch = AlignedBuffer::<{ 16 * 1024 + 8192 + 64 }>::new();
+//! let (module, _rest) = Module::new(WASM, &mut state.0, &mut scratch.0, &Limits::DEFAULT).unwrap();
+//! assert_eq!(module.counts().funcs, 1);
+//! ```
+#![no_std]
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+#[cfg(test)]
+extern crate std;
+
+pub mod binary;
+mod buffer;
+mod error;
+mod limits;
+pub mod module;
+pub mod plan;
+pub mod validate;
+
+pub use binary::types::{BlockType, ExternKind, FuncType, GlobalType, MemType, TableType, ValType};
+pub use buffer::AlignedBuffer;
+pub use error::{BufferKind, Category, Error, ErrorKind, Result};
+pub use limits::Limits;
+pub use module::Module;
+pub use plan::Plan;

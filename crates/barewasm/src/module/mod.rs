@@ -1,0 +1,242 @@
+//! A validated module (spec 2.5): the bytes, where they stand in flash, plus the small index
+//! tables kept in the host's state buffer.
+//!
+//! Contract: a [`Module`] exists only after full validation ([`Module::new`]), so every
+//! index it holds is in range and every offset points at well-formed bytes. Accessors
+//! still never panic: they fall back to defaults, because a panic on a device is worse
+//! than a wrong answer that cannot happen.
+//!
+//! What lives in RAM, per module, as `u32` words unless said otherwise:
+//! - per type: offset of its parameter count (just after `0x60`), and a canonical index
+//!   (the first structurally equal type) so `call_indirect` compares two words;
+//! - per function: [`FUNC_WORDS`] words (see [`FuncInfo`]);
+//! - per table and memory: offset of its type;
+//! - per global: packed type and offset of its initialiser;
+//! - per element and data segment: offset of the segment;
+//! - the side table, one `u64` per control transfer ([`side_table`]).
+//!
+//! The code itself is never copied.
+
+pub mod side_table;
+
+use crate::binary::reader::Reader;
+use crate::binary::sections::{SectionId, Sections};
+use crate::binary::types::{FuncType, GlobalType, MemType, TableType};
+use side_table::SideEntry;
+
+/// Words per function in the function index.
+pub const FUNC_WORDS: usize = 5;
+/// Words per type in the type index.
+pub const TYPE_WORDS: usize = 2;
+/// Words per global in the global index.
+pub const GLOBAL_WORDS: usize = 2;
+
+/// How many of each kind of entity a module has (imports included).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Counts {
+    /// Function types.
+    pub types: u32,
+    /// Functions, imported first.
+    pub funcs: u32,
+    /// Imported functions.
+    pub imported_funcs: u32,
+    /// Tables, imported first.
+    pub tables: u32,
+    /// Imported tables.
+    pub imported_tables: u32,
+    /// Memories (at most one), imported first.
+    pub memories: u32,
+    /// Imported memories.
+    pub imported_memories: u32,
+    /// Globals, imported first.
+    pub globals: u32,
+    /// Imported globals.
+    pub imported_globals: u32,
+    /// Element segments.
+    pub elems: u32,
+    /// Data segments.
+    pub datas: u32,
+    /// Exports.
+    pub exports: u32,
+    /// Imports.
+    pub imports: u32,
+}
+
+impl Counts {
+    /// Words the module's index tables take in the state buffer (side table excluded).
+    pub const fn index_words(&self) -> usize {
+        self.types as usize * TYPE_WORDS
+            + self.funcs as usize * FUNC_WORDS
+            + self.tables as usize
+            + self.memories as usize
+            + self.globals as usize * GLOBAL_WORDS
+            + self.elems as usize
+            + self.datas as usize
+    }
+}
+
+/// What the interpreter needs to call a function defined in the module.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FuncInfo {
+    /// Index of the function's type.
+    pub type_idx: u32,
+    /// Absolute offset of the first instruction (after the local declarations); 0 for
+    /// imported functions.
+    pub code_start: u32,
+    /// Index of the function's first side-table entry.
+    pub side_start: u32,
+    /// Number of declared locals, parameters excluded.
+    pub locals: u32,
+    /// Highest operand-stack height the body can reach (locals excluded).
+    pub max_height: u32,
+}
+
+/// The index tables carved from the state buffer.
+#[derive(Debug, Default)]
+pub(crate) struct Tables<'s> {
+    pub types: &'s [u32],
+    pub funcs: &'s [u32],
+    pub tables: &'s [u32],
+    pub memories: &'s [u32],
+    pub globals: &'s [u32],
+    pub elems: &'s [u32],
+    pub datas: &'s [u32],
+}
+
+/// A validated module, executing in place from `'wasm` bytes, with its index tables and
+/// side table in `'s` state memory.
+#[derive(Debug)]
+pub struct Module<'wasm, 's> {
+    pub(crate) bytes: &'wasm [u8],
+    pub(crate) sections: Sections,
+    pub(crate) counts: Counts,
+    pub(crate) tables: Tables<'s>,
+    pub(crate) side: &'s [u64],
+    pub(crate) start: Option<u32>,
+    /// Bytes of the state buffer this module uses (alignment padding included).
+    pub(crate) state_bytes: usize,
+    /// Validation facts kept for the memory plan.
+    pub(crate) facts: ValidationFacts,
+}
+
+/// Facts measured while validating, reported by the memory plan.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ValidationFacts {
+    /// Deepest block nesting of any function (the function body counts as one).
+    pub max_nesting: u32,
+    /// Highest operand-stack height of any function.
+    pub max_height: u32,
+    /// Most locals (parameters included) of any function.
+    pub max_locals: u32,
+    /// Side-table entries.
+    pub side_entries: u32,
+    /// Scratch bytes validation used.
+    pub scratch_bytes: u32,
+}
+
+impl<'wasm, 's> Module<'wasm, 's> {
+    /// The module's bytes.
+    pub fn bytes(&self) -> &'wasm [u8] {
+        self.bytes
+    }
+
+    /// How many of each entity the module has.
+    pub fn counts(&self) -> &Counts {
+        &self.counts
+    }
+
+    /// The section layout.
+    pub fn sections(&self) -> &Sections {
+        &self.sections
+    }
+
+    /// The start function, if any.
+    pub fn start(&self) -> Option<u32> {
+        self.start
+    }
+
+    /// Bytes of the state buffer the module occupies.
+    pub fn state_bytes(&self) -> usize {
+        self.state_bytes
+    }
+
+    /// Facts measured during validation.
+    pub fn facts(&self) -> &ValidationFacts {
+        &self.facts
+    }
+
+    /// The side table.
+    pub fn side_table(&self) -> &'s [u64] {
+        self.side
+    }
+
+    /// Side-table entry `i`.
+    #[inline(always)]
+    pub fn side_entry(&self, i: usize) -> SideEntry {
+        SideEntry(self.side.get(i).copied().unwrap_or(0))
+    }
+
+    /// Function type `idx`.
+    pub fn func_type(&self, idx: u32) -> FuncType<'wasm> {
+        let off = self.tables.types.get(idx as usize * TYPE_WORDS).copied().unwrap_or(0);
+        read_func_type(self.bytes, off)
+    }
+
+    /// The canonical index of type `idx`: equal for structurally equal types.
+    pub fn canonical_type(&self, idx: u32) -> u32 {
+        self.tables.types.get(idx as usize * TYPE_WORDS + 1).copied().unwrap_or(u32::MAX)
+    }
+
+    /// Function `idx`'s record.
+    pub fn func(&self, idx: u32) -> FuncInfo {
+        let w = |k: usize| self.tables.funcs.get(idx as usize * FUNC_WORDS + k).copied().unwrap_or(0);
+        FuncInfo { type_idx: w(0), code_start: w(1), side_start: w(2), locals: w(3), max_height: w(4) }
+    }
+
+    /// The type of function `idx`.
+    pub fn func_sig(&self, idx: u32) -> FuncType<'wasm> {
+        self.func_type(self.func(idx).type_idx)
+    }
+
+    /// Table `idx`'s type.
+    pub fn table_type(&self, idx: u32) -> Option<TableType> {
+        let off = *self.tables.tables.get(idx as usize)?;
+        TableType::read(&mut Reader::at(self.bytes, off as usize, self.bytes.len())).ok()
+    }
+
+    /// Memory `idx`'s type.
+    pub fn memory_type(&self, idx: u32) -> Option<MemType> {
+        let off = *self.tables.memories.get(idx as usize)?;
+        MemType::read(&mut Reader::at(self.bytes, off as usize, self.bytes.len())).ok()
+    }
+
+    /// Global `idx`'s type.
+    pub fn global_type(&self, idx: u32) -> Option<GlobalType> {
+        self.tables.globals.get(idx as usize * GLOBAL_WORDS).map(|&w| GlobalType::unpack(w))
+    }
+
+    /// Offset of defined global `idx`'s initialiser expression (0 for imports).
+    pub fn global_init(&self, idx: u32) -> u32 {
+        self.tables.globals.get(idx as usize * GLOBAL_WORDS + 1).copied().unwrap_or(0)
+    }
+
+    /// Offset of element segment `idx`.
+    pub fn elem_offset(&self, idx: u32) -> Option<u32> {
+        self.tables.elems.get(idx as usize).copied()
+    }
+
+    /// Offset of data segment `idx`.
+    pub fn data_offset(&self, idx: u32) -> Option<u32> {
+        self.tables.datas.get(idx as usize).copied()
+    }
+
+    /// A reader over section `id`.
+    pub fn section_reader(&self, id: SectionId) -> Reader<'wasm> {
+        self.sections.reader(self.bytes, id)
+    }
+}
+
+/// Reads the function type whose parameter count starts at `off` (checked at validation).
+pub(crate) fn read_func_type(bytes: &[u8], off: u32) -> FuncType<'_> {
+    FuncType::read_body(&mut Reader::at(bytes, off as usize, bytes.len())).unwrap_or(FuncType::EMPTY)
+}

@@ -1,0 +1,765 @@
+//! Validation of one function body (spec 3.3 and the algorithm of spec appendix A.3), in
+//! one linear pass that also writes the body's side table.
+//!
+//! The operand and control stacks are explicit arrays in the host's scratch buffer, never
+//! native recursion, so nesting depth costs scratch bytes, not native stack. The operand
+//! type stack shares one byte array with the local types: `[locals | operands]`, mirroring
+//! the value-stack frame the interpreter will build, so one limit
+//! ([`crate::Limits::max_function_slots`]) bounds both.
+//!
+//! Side-table emission (see [`crate::module::side_table`]): a branch to a `loop` knows its
+//! target at once; a branch forward waits in a chain threaded through the pending entries'
+//! target fields, and the chain is patched when the label's `end` is reached.
+
+use super::Ctx;
+use crate::binary::opcodes::{Instr, Sig};
+use crate::binary::reader::Reader;
+use crate::binary::types::{BlockType, FuncType, ValType};
+use crate::error::{Error, ErrorKind, Result};
+use crate::module::side_table::SideEntry;
+
+/// The type of an operand whose type is unconstrained (below an `unreachable`).
+const UNKNOWN: u8 = 0;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+enum Kind {
+    Func = 0,
+    Block = 1,
+    Loop = 2,
+    If = 3,
+    Else = 4,
+}
+
+/// The block type of the function body's own frame: its results are the function's. No
+/// real type index reaches it (modules are under 2 GiB, and each type takes a byte).
+const FUNC_BODY: u32 = 0x7fff_ffff;
+
+/// Words per control frame in scratch.
+pub(crate) const FRAME_WORDS: usize = 4;
+
+/// A control frame, kept packed in scratch as [`FRAME_WORDS`] words:
+/// `[kind | unreachable << 3 | link << 8, block type, height, aux]`.
+#[derive(Clone, Copy, Debug)]
+struct Frame {
+    kind: Kind,
+    unreachable: bool,
+    /// Forward labels: head of the pending-entry chain (function-relative index + 1, 0 =
+    /// empty). Loops: the target's function-relative side-table index.
+    link: u32,
+    ty: BlockType,
+    /// Slot count (locals + operands) when the block was entered, its parameters excluded.
+    height: u32,
+    /// `if`: function-relative index of its entry. `loop`: function-relative target pc.
+    aux: u32,
+}
+
+impl Frame {
+    fn pack(&self, w: &mut [u32]) {
+        w[0] = self.kind as u32 | (self.unreachable as u32) << 3 | self.link << 8;
+        w[1] = match self.ty {
+            BlockType::Empty => 0x40,
+            BlockType::Value(t) => t as u32,
+            BlockType::Func(i) => 0x8000_0000 | i,
+        };
+        w[2] = self.height;
+        w[3] = self.aux;
+    }
+
+    fn unpack(w: &[u32]) -> Frame {
+        let kind = match w[0] & 7 {
+            0 => Kind::Func,
+            1 => Kind::Block,
+            2 => Kind::Loop,
+            3 => Kind::If,
+            _ => Kind::Else,
+        };
+        let ty = if w[1] & 0x8000_0000 != 0 {
+            BlockType::Func(w[1] & 0x7fff_ffff)
+        } else if w[1] == 0x40 {
+            BlockType::Empty
+        } else {
+            BlockType::Value(ValType::from_byte(w[1] as u8).unwrap_or(ValType::I32))
+        };
+        Frame { kind, unreachable: w[0] & 8 != 0, link: w[0] >> 8, ty, height: w[2], aux: w[3] }
+    }
+}
+
+fn one(t: ValType) -> &'static [u8] {
+    match t {
+        ValType::I32 => &[0x7f],
+        ValType::I64 => &[0x7e],
+        ValType::F32 => &[0x7d],
+        ValType::F64 => &[0x7c],
+        ValType::FuncRef => &[0x70],
+        ValType::ExternRef => &[0x6f],
+    }
+}
+
+/// Where the side table is written. When it fills up, validation goes on counting so the
+/// error can say exactly how many entries were needed.
+pub(crate) struct SideSink<'a> {
+    pub entries: &'a mut [u64],
+    pub len: usize,
+}
+
+impl SideSink<'_> {
+    fn full(&self) -> bool {
+        self.len > self.entries.len()
+    }
+    fn push(&mut self, e: u64) {
+        if let Some(slot) = self.entries.get_mut(self.len) {
+            *slot = e;
+        }
+        self.len += 1;
+    }
+    fn get(&self, i: usize) -> u64 {
+        self.entries.get(i).copied().unwrap_or(0)
+    }
+    fn set(&mut self, i: usize, e: u64) {
+        if let Some(slot) = self.entries.get_mut(i) {
+            *slot = e;
+        }
+    }
+}
+
+/// What validating one body found.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct BodyFacts {
+    pub code_start: u32,
+    pub locals: u32,
+    pub max_height: u32,
+    pub max_nesting: u32,
+}
+
+pub(crate) struct FuncValidator<'c, 'wasm, 'a, 'd> {
+    ctx: &'c Ctx<'wasm, 'a>,
+    bytes: &'wasm [u8],
+    /// `[local types | operand types]`.
+    slots: &'c mut [u8],
+    n_slots: usize,
+    n_locals: usize,
+    frames: &'c mut [u32],
+    n_frames: usize,
+    max_nesting_limit: usize,
+    side: &'c mut SideSink<'d>,
+    side_start: usize,
+    code_start: usize,
+    max_height: usize,
+    max_nesting: usize,
+    results: &'wasm [u8],
+}
+
+impl<'c, 'wasm, 'a, 'd> FuncValidator<'c, 'wasm, 'a, 'd> {
+    pub(crate) fn new(
+        ctx: &'c Ctx<'wasm, 'a>,
+        slots: &'c mut [u8],
+        frames: &'c mut [u32],
+        max_nesting: usize,
+        side: &'c mut SideSink<'d>,
+    ) -> Self {
+        let side_start = side.len;
+        FuncValidator {
+            ctx,
+            bytes: ctx.bytes,
+            slots,
+            n_slots: 0,
+            n_locals: 0,
+            frames,
+            n_frames: 0,
+            max_nesting_limit: max_nesting,
+            side,
+            side_start,
+            code_start: 0,
+            max_height: 0,
+            max_nesting: 0,
+            results: &[],
+        }
+    }
+
+    /// Validates the body in `r` (local declarations, then code, then nothing) of a
+    /// function of type `ty`.
+    pub(crate) fn validate(mut self, r: &mut Reader<'wasm>, ty: FuncType<'wasm>) -> Result<BodyFacts> {
+        for &p in ty.params {
+            self.push_slot(p, r.pos())?;
+        }
+        self.read_locals(r)?;
+        self.n_locals = self.n_slots;
+        self.max_height = 0;
+        self.results = ty.results;
+        self.code_start = r.pos();
+        // The function body is the outermost block: [] -> results.
+        self.push_frame(Kind::Func, BlockType::Func(FUNC_BODY), 0, r.pos())?;
+        while self.n_frames > 0 {
+            let at = r.pos();
+            let instr = Instr::read(r)?;
+            self.instr(instr, at, r)?;
+        }
+        if !r.is_empty() {
+            return Err(Error::new(ErrorKind::BadFunctionEnd, r.pos()));
+        }
+        Ok(BodyFacts {
+            code_start: self.code_start as u32,
+            locals: (self.n_locals - ty.params.len()) as u32,
+            max_height: self.max_height as u32,
+            max_nesting: self.max_nesting as u32,
+        })
+    }
+
+    fn read_locals(&mut self, r: &mut Reader<'wasm>) -> Result<()> {
+        let groups = r.count()?;
+        let mut total: u64 = self.n_slots as u64;
+        for _ in 0..groups {
+            let at = r.pos();
+            let n = r.u32()? as u64;
+            total += n;
+            if total > u32::MAX as u64 {
+                return Err(Error::new(ErrorKind::TooManyLocals, at));
+            }
+            let t = crate::binary::types::read_valtype(r)?;
+            if total as usize > self.slots.len() {
+                return Err(Error::new(ErrorKind::OperandStackOverflow, at));
+            }
+            for _ in 0..n {
+                self.push_slot(t as u8, at)?;
+            }
+        }
+        Ok(())
+    }
+
+    // --- the operand stack (spec A.3: push_val, pop_val, pop_vals) ---
+
+    #[inline]
+    fn push_slot(&mut self, t: u8, at: usize) -> Result<()> {
+        match self.slots.get_mut(self.n_slots) {
+            Some(s) => *s = t,
+            None => return Err(Error::new(ErrorKind::OperandStackOverflow, at)),
+        }
+        self.n_slots += 1;
+        self.max_height = self.max_height.max(self.n_slots - self.n_locals);
+        Ok(())
+    }
+
+    #[inline]
+    fn push(&mut self, t: ValType, at: usize) -> Result<()> {
+        self.push_slot(t as u8, at)
+    }
+
+    fn push_all(&mut self, types: &[u8], at: usize) -> Result<()> {
+        for &t in types {
+            self.push_slot(t, at)?;
+        }
+        Ok(())
+    }
+
+    fn top(&self) -> Frame {
+        let i = (self.n_frames - 1) * FRAME_WORDS;
+        Frame::unpack(&self.frames[i..i + FRAME_WORDS])
+    }
+
+    fn frame(&self, depth: u32) -> Frame {
+        let i = (self.n_frames - 1 - depth as usize) * FRAME_WORDS;
+        Frame::unpack(&self.frames[i..i + FRAME_WORDS])
+    }
+
+    fn set_frame(&mut self, depth: u32, f: &Frame) {
+        let i = (self.n_frames - 1 - depth as usize) * FRAME_WORDS;
+        f.pack(&mut self.frames[i..i + FRAME_WORDS]);
+    }
+
+    /// Pops any operand; returns its type byte (`UNKNOWN` in unreachable code).
+    fn pop_any(&mut self, at: usize) -> Result<u8> {
+        let f = self.top();
+        if self.n_slots == f.height as usize {
+            if f.unreachable {
+                return Ok(UNKNOWN);
+            }
+            return Err(Error::new(ErrorKind::TypeMismatch, at));
+        }
+        self.n_slots -= 1;
+        Ok(self.slots[self.n_slots])
+    }
+
+    fn pop(&mut self, expect: ValType, at: usize) -> Result<u8> {
+        self.pop_byte(expect as u8, at)
+    }
+
+    fn pop_byte(&mut self, expect: u8, at: usize) -> Result<u8> {
+        let actual = self.pop_any(at)?;
+        if actual != expect && actual != UNKNOWN && expect != UNKNOWN {
+            return Err(Error::new(ErrorKind::TypeMismatch, at));
+        }
+        Ok(if actual == UNKNOWN { expect } else { actual })
+    }
+
+    fn pop_all(&mut self, types: &[u8], at: usize) -> Result<()> {
+        for &t in types.iter().rev() {
+            self.pop_byte(t, at)?;
+        }
+        Ok(())
+    }
+
+    /// Checks the top operands against `types` without consuming them: the spec's
+    /// `push_vals(pop_vals(types))` for `br_table`, which keeps unknown operands unknown.
+    fn check_top(&self, types: &[u8], at: usize) -> Result<()> {
+        let f = self.top();
+        let mut pos = self.n_slots;
+        for &t in types.iter().rev() {
+            if pos == f.height as usize {
+                return if f.unreachable { Ok(()) } else { Err(Error::new(ErrorKind::TypeMismatch, at)) };
+            }
+            pos -= 1;
+            let actual = self.slots[pos];
+            if actual != t && actual != UNKNOWN {
+                return Err(Error::new(ErrorKind::TypeMismatch, at));
+            }
+        }
+        Ok(())
+    }
+
+    fn pop_ref(&mut self, at: usize) -> Result<u8> {
+        let t = self.pop_any(at)?;
+        if t != UNKNOWN && !ValType::from_byte(t).is_some_and(ValType::is_ref) {
+            return Err(Error::new(ErrorKind::TypeMismatch, at));
+        }
+        Ok(t)
+    }
+
+    // --- the control stack (spec A.3: push_ctrl, pop_ctrl, label_types, unreachable) ---
+
+    fn block_sig(&self, ty: BlockType, at: usize) -> Result<FuncType<'wasm>> {
+        Ok(match ty {
+            BlockType::Empty => FuncType::EMPTY,
+            BlockType::Value(t) => FuncType { params: &[], results: one(t) },
+            BlockType::Func(FUNC_BODY) => FuncType { params: &[], results: self.results },
+            BlockType::Func(i) => self.ctx.func_type(i).ok_or(Error::new(ErrorKind::UnknownType, at))?,
+        })
+    }
+
+    fn push_frame(&mut self, kind: Kind, ty: BlockType, aux: u32, at: usize) -> Result<()> {
+        if self.n_frames >= self.max_nesting_limit {
+            return Err(Error::new(ErrorKind::NestingTooDeep, at));
+        }
+        let sig = self.block_sig(ty, at)?;
+        let link = if kind == Kind::Loop { (self.side.len - self.side_start) as u32 } else { 0 };
+        let f = Frame { kind, unreachable: false, link, ty, height: self.n_slots as u32, aux };
+        self.n_frames += 1;
+        self.max_nesting = self.max_nesting.max(self.n_frames);
+        self.set_frame(0, &f);
+        self.push_all(sig.params, at)
+    }
+
+    /// Checks the top frame's results and pops it, leaving its height.
+    fn pop_frame(&mut self, at: usize) -> Result<Frame> {
+        let f = self.top();
+        let sig = self.block_sig(f.ty, at)?;
+        self.pop_all(sig.results, at)?;
+        if self.n_slots != f.height as usize {
+            return Err(Error::new(ErrorKind::TypeMismatch, at));
+        }
+        self.n_frames -= 1;
+        Ok(f)
+    }
+
+    fn label_types(&self, f: &Frame, at: usize) -> Result<&'wasm [u8]> {
+        let sig = self.block_sig(f.ty, at)?;
+        Ok(if f.kind == Kind::Loop { sig.params } else { sig.results })
+    }
+
+    fn set_unreachable(&mut self) {
+        let mut f = self.top();
+        self.n_slots = f.height as usize;
+        f.unreachable = true;
+        self.set_frame(0, &f);
+    }
+
+    fn label(&self, depth: u32, at: usize) -> Result<Frame> {
+        if depth as usize >= self.n_frames {
+            return Err(Error::new(ErrorKind::UnknownLabel, at));
+        }
+        Ok(self.frame(depth))
+    }
+
+    // --- side-table emission ---
+
+    /// Side-table index relative to this function.
+    fn rel_stp(&self) -> u32 {
+        (self.side.len - self.side_start) as u32
+    }
+
+    /// Emits the entry for a branch to the label at `depth`, with the operand stack as it is
+    /// before the branch (label values on top).
+    fn emit_branch(&mut self, depth: u32, at: usize) -> Result<()> {
+        let mut f = self.frame(depth);
+        let keep = self.label_types(&f, at)?.len() as u32;
+        // In unreachable code the stack may be shorter than the label needs; such a branch
+        // never executes, so its drop count is irrelevant.
+        let drop = (self.n_slots as u32).saturating_sub(f.height).saturating_sub(keep);
+        let entry = if f.kind == Kind::Loop {
+            SideEntry::new(f.aux, f.link, keep, drop, at)?
+        } else {
+            // Pending: the target field links to the previous pending entry.
+            let e = SideEntry::new(f.link, 0, keep, drop, at)?;
+            f.link = self.rel_stp() + 1;
+            self.set_frame(depth, &f);
+            e
+        };
+        self.side.push(entry.0);
+        Ok(())
+    }
+
+    /// Patches every pending entry of `f` to jump to `target_pc` (function-relative) with
+    /// side-table index `target_stp` (function-relative).
+    fn resolve(&mut self, f: &Frame, target_pc: u32, target_stp: u32, at: usize) -> Result<()> {
+        if self.side.full() {
+            return Ok(()); // counting only: nothing was stored to patch
+        }
+        let mut link = f.link;
+        // Each entry appears in one chain once, so this walks each entry at most once.
+        while link != 0 {
+            let i = self.side_start + link as usize - 1;
+            let e = SideEntry(self.side.get(i));
+            link = e.pending_link();
+            self.side.set(i, e.with_targets(target_pc, target_stp, at)?.0);
+        }
+        Ok(())
+    }
+
+    fn mem(&self, at: usize) -> Result<()> {
+        if self.ctx.memories == 0 {
+            return Err(Error::new(ErrorKind::UnknownMemory, at));
+        }
+        Ok(())
+    }
+
+    fn table(&self, idx: u32, at: usize) -> Result<ValType> {
+        self.ctx.table_elem(idx).ok_or(Error::new(ErrorKind::UnknownTable, at))
+    }
+
+    fn local(&self, idx: u32, at: usize) -> Result<u8> {
+        if (idx as usize) < self.n_locals {
+            Ok(self.slots[idx as usize])
+        } else {
+            Err(Error::new(ErrorKind::UnknownLocal, at))
+        }
+    }
+
+    fn data_count(&self, idx: u32, at: usize) -> Result<()> {
+        match self.ctx.data_count {
+            None => Err(Error::new(ErrorKind::DataCountMissing, at)),
+            Some(n) if idx >= n => Err(Error::new(ErrorKind::UnknownData, at)),
+            Some(_) => Ok(()),
+        }
+    }
+
+    fn instr(&mut self, instr: Instr, at: usize, r: &Reader<'wasm>) -> Result<()> {
+        use ValType::*;
+        match instr.sig() {
+            Sig::Simple(params, results) => {
+                for &p in params.iter().rev() {
+                    self.pop(p, at)?;
+                }
+                for &t in results {
+                    self.push(t, at)?;
+                }
+                return Ok(());
+            }
+            Sig::Load(t, natural) | Sig::Store(t, natural) => {
+                let m = match instr {
+                    Instr::I32Load { m } | Instr::I64Load { m } | Instr::F32Load { m } | Instr::F64Load { m } => m,
+                    Instr::I32Load8S { m } | Instr::I32Load8U { m } | Instr::I32Load16S { m } => m,
+                    Instr::I32Load16U { m } | Instr::I64Load8S { m } | Instr::I64Load8U { m } => m,
+                    Instr::I64Load16S { m } | Instr::I64Load16U { m } | Instr::I64Load32S { m } => m,
+                    Instr::I64Load32U { m } | Instr::I32Store { m } | Instr::I64Store { m } => m,
+                    Instr::F32Store { m } | Instr::F64Store { m } | Instr::I32Store8 { m } => m,
+                    Instr::I32Store16 { m } | Instr::I64Store8 { m } | Instr::I64Store16 { m } => m,
+                    Instr::I64Store32 { m } => m,
+                    _ => return Err(Error::new(ErrorKind::UnknownOpcode, at)),
+                };
+                self.mem(at)?;
+                if m.align > natural {
+                    return Err(Error::new(ErrorKind::BadAlignment, at));
+                }
+                if let Sig::Load(..) = instr.sig() {
+                    self.pop(I32, at)?;
+                    self.push(t, at)?;
+                } else {
+                    self.pop(t, at)?;
+                    self.pop(I32, at)?;
+                }
+                return Ok(());
+            }
+            Sig::Special => {}
+        }
+        match instr {
+            Instr::Unreachable {} => self.set_unreachable(),
+            Instr::Block { ty } => {
+                let sig = self.block_sig(ty, at)?;
+                self.pop_all(sig.params, at)?;
+                self.push_frame(Kind::Block, ty, 0, at)?;
+            }
+            Instr::Loop { ty } => {
+                let sig = self.block_sig(ty, at)?;
+                self.pop_all(sig.params, at)?;
+                let body = (r.pos() - self.code_start) as u32;
+                self.push_frame(Kind::Loop, ty, body, at)?;
+            }
+            Instr::If { ty } => {
+                self.pop(I32, at)?;
+                let sig = self.block_sig(ty, at)?;
+                self.pop_all(sig.params, at)?;
+                // The `if` entry: taken when the condition is false, patched at else/end.
+                let entry_idx = self.rel_stp();
+                self.side.push(0);
+                self.push_frame(Kind::If, ty, entry_idx, at)?;
+            }
+            Instr::Else {} => {
+                let f = self.top();
+                if f.kind != Kind::If {
+                    return Err(Error::new(ErrorKind::TypeMismatch, at));
+                }
+                let f = self.pop_frame(at)?;
+                // The then-arm jumps over the else-arm: a pending entry of this label.
+                let else_idx = self.rel_stp();
+                let sig = self.block_sig(f.ty, at)?;
+                let e = SideEntry::new(f.link, 0, sig.results.len() as u32, 0, at)?;
+                self.side.push(e.0);
+                // A false condition lands just after `else`, past the else entry.
+                let target_pc = (r.pos() - self.code_start) as u32;
+                self.patch_if(f.aux, target_pc, self.rel_stp(), at)?;
+                let ef = Frame { kind: Kind::Else, unreachable: false, link: else_idx + 1, ..f };
+                self.n_frames += 1;
+                self.set_frame(0, &ef);
+                self.push_all(sig.params, at)?;
+            }
+            Instr::End {} => {
+                let f = self.top();
+                if f.kind == Kind::If {
+                    // An `if` without `else` behaves as if its else-arm were empty, which
+                    // types only if parameters equal results.
+                    let sig = self.block_sig(f.ty, at)?;
+                    if sig.params != sig.results {
+                        return Err(Error::new(ErrorKind::TypeMismatch, at));
+                    }
+                }
+                let f = self.pop_frame(at)?;
+                let sig = self.block_sig(f.ty, at)?;
+                // Branches to a block land after its `end`; branches to the function's
+                // label land on the final `end` itself, which returns.
+                let here = (r.pos() - self.code_start) as u32;
+                let target_pc = if f.kind == Kind::Func { here - 1 } else { here };
+                let stp = self.rel_stp();
+                if f.kind == Kind::If {
+                    self.patch_if(f.aux, target_pc, stp, at)?;
+                }
+                if f.kind != Kind::Loop {
+                    self.resolve(&f, target_pc, stp, at)?;
+                }
+                if f.kind != Kind::Func {
+                    self.push_all(sig.results, at)?;
+                }
+            }
+            Instr::Br { label } => {
+                let f = self.label(label, at)?;
+                let types = self.label_types(&f, at)?;
+                self.pop_all(types, at)?;
+                self.push_all(types, at)?;
+                self.emit_branch(label, at)?;
+                self.set_unreachable();
+            }
+            Instr::BrIf { label } => {
+                self.pop(I32, at)?;
+                let f = self.label(label, at)?;
+                let types = self.label_types(&f, at)?;
+                self.pop_all(types, at)?;
+                self.push_all(types, at)?;
+                self.emit_branch(label, at)?;
+            }
+            Instr::BrTable { table } => {
+                self.pop(I32, at)?;
+                let mut targets = table.targets(self.bytes);
+                // Read the default first to know the arity every target must share.
+                let mut skip = targets.clone();
+                for _ in 0..table.count {
+                    skip.u32()?;
+                }
+                let default = skip.u32()?;
+                let df = self.label(default, at)?;
+                let arity = self.label_types(&df, at)?.len();
+                for _ in 0..table.count {
+                    let l = targets.u32()?;
+                    let f = self.label(l, at)?;
+                    let types = self.label_types(&f, at)?;
+                    if types.len() != arity {
+                        return Err(Error::new(ErrorKind::TypeMismatch, at));
+                    }
+                    self.check_top(types, at)?;
+                    self.emit_branch(l, at)?;
+                }
+                let types = self.label_types(&df, at)?;
+                self.pop_all(types, at)?;
+                self.push_all(types, at)?;
+                self.emit_branch(default, at)?;
+                self.set_unreachable();
+            }
+            Instr::Return {} => {
+                let results = self.results;
+                self.pop_all(results, at)?;
+                self.set_unreachable();
+            }
+            Instr::Call { func } => {
+                let ty = self.ctx.func_sig(func).ok_or(Error::new(ErrorKind::UnknownFunction, at))?;
+                self.pop_all(ty.params, at)?;
+                self.push_all(ty.results, at)?;
+            }
+            Instr::CallIndirect { ty, table } => {
+                if self.table(table, at)? != FuncRef {
+                    return Err(Error::new(ErrorKind::TypeMismatch, at));
+                }
+                let sig = self.ctx.func_type(ty).ok_or(Error::new(ErrorKind::UnknownType, at))?;
+                self.pop(I32, at)?;
+                self.pop_all(sig.params, at)?;
+                self.push_all(sig.results, at)?;
+            }
+            Instr::Drop {} => {
+                self.pop_any(at)?;
+            }
+            Instr::Select {} => {
+                self.pop(I32, at)?;
+                let t1 = self.pop_any(at)?;
+                let t2 = self.pop_any(at)?;
+                let is_num = |t: u8| t == UNKNOWN || ValType::from_byte(t).is_some_and(|v| !v.is_ref());
+                if !(is_num(t1) && is_num(t2)) {
+                    return Err(Error::new(ErrorKind::TypeMismatch, at));
+                }
+                if t1 != t2 && t1 != UNKNOWN && t2 != UNKNOWN {
+                    return Err(Error::new(ErrorKind::TypeMismatch, at));
+                }
+                self.push_slot(if t1 == UNKNOWN { t2 } else { t1 }, at)?;
+            }
+            Instr::SelectT { ty } => {
+                let t = match (ty.count, ty.ty) {
+                    (1, Some(t)) => t,
+                    _ => return Err(Error::new(ErrorKind::BadSelectType, at)),
+                };
+                self.pop(I32, at)?;
+                self.pop(t, at)?;
+                self.pop(t, at)?;
+                self.push(t, at)?;
+            }
+            Instr::LocalGet { local } => {
+                let t = self.local(local, at)?;
+                self.push_slot(t, at)?;
+            }
+            Instr::LocalSet { local } => {
+                let t = self.local(local, at)?;
+                self.pop_byte(t, at)?;
+            }
+            Instr::LocalTee { local } => {
+                let t = self.local(local, at)?;
+                self.pop_byte(t, at)?;
+                self.push_slot(t, at)?;
+            }
+            Instr::GlobalGet { global } => {
+                let g = self.ctx.global(global).ok_or(Error::new(ErrorKind::UnknownGlobal, at))?;
+                self.push(g.ty, at)?;
+            }
+            Instr::GlobalSet { global } => {
+                let g = self.ctx.global(global).ok_or(Error::new(ErrorKind::UnknownGlobal, at))?;
+                if !g.mutable {
+                    return Err(Error::new(ErrorKind::ImmutableGlobal, at));
+                }
+                self.pop(g.ty, at)?;
+            }
+            Instr::TableGet { table } => {
+                let t = self.table(table, at)?;
+                self.pop(I32, at)?;
+                self.push(t, at)?;
+            }
+            Instr::TableSet { table } => {
+                let t = self.table(table, at)?;
+                self.pop(t, at)?;
+                self.pop(I32, at)?;
+            }
+            Instr::MemorySize { .. } => {
+                self.mem(at)?;
+                self.push(I32, at)?;
+            }
+            Instr::MemoryGrow { .. } => {
+                self.mem(at)?;
+                self.pop(I32, at)?;
+                self.push(I32, at)?;
+            }
+            Instr::RefNull { ty } => self.push(ty.0, at)?,
+            Instr::RefIsNull {} => {
+                self.pop_ref(at)?;
+                self.push(I32, at)?;
+            }
+            Instr::RefFunc { func } => {
+                if func >= self.ctx.funcs {
+                    return Err(Error::new(ErrorKind::UnknownFunction, at));
+                }
+                if !self.ctx.is_declared(func) {
+                    return Err(Error::new(ErrorKind::UndeclaredFunctionRef, at));
+                }
+                self.push(FuncRef, at)?;
+            }
+            Instr::MemoryInit { data, .. } => {
+                self.data_count(data, at)?;
+                self.mem(at)?;
+                self.pop_all(&[0x7f, 0x7f, 0x7f], at)?;
+            }
+            Instr::DataDrop { data } => self.data_count(data, at)?,
+            Instr::MemoryCopy { .. } | Instr::MemoryFill { .. } => {
+                self.mem(at)?;
+                self.pop_all(&[0x7f, 0x7f, 0x7f], at)?;
+            }
+            Instr::TableInit { elem, table } => {
+                let t = self.table(table, at)?;
+                let e = self.ctx.elem_type(elem).ok_or(Error::new(ErrorKind::UnknownElem, at))?;
+                if t != e {
+                    return Err(Error::new(ErrorKind::TypeMismatch, at));
+                }
+                self.pop_all(&[0x7f, 0x7f, 0x7f], at)?;
+            }
+            Instr::ElemDrop { elem } => {
+                self.ctx.elem_type(elem).ok_or(Error::new(ErrorKind::UnknownElem, at))?;
+            }
+            Instr::TableCopy { dst, src } => {
+                let d = self.table(dst, at)?;
+                let s = self.table(src, at)?;
+                if d != s {
+                    return Err(Error::new(ErrorKind::TypeMismatch, at));
+                }
+                self.pop_all(&[0x7f, 0x7f, 0x7f], at)?;
+            }
+            Instr::TableGrow { table } => {
+                let t = self.table(table, at)?;
+                self.pop(I32, at)?;
+                self.pop(t, at)?;
+                self.push(I32, at)?;
+            }
+            Instr::TableSize { table } => {
+                self.table(table, at)?;
+                self.push(I32, at)?;
+            }
+            Instr::TableFill { table } => {
+                let t = self.table(table, at)?;
+                self.pop(I32, at)?;
+                self.pop(t, at)?;
+                self.pop(I32, at)?;
+            }
+            // Every other instruction has a signature in the opcode list.
+            _ => return Err(Error::new(ErrorKind::UnknownOpcode, at)),
+        }
+        Ok(())
+    }
+
+    /// Writes the `if` entry at function-relative index `idx`: a false condition jumps to
+    /// `target_pc`/`target_stp` carrying nothing (the parameters stay where they are).
+    fn patch_if(&mut self, idx: u32, target_pc: u32, target_stp: u32, at: usize) -> Result<()> {
+        let e = SideEntry::new(target_pc, target_stp, 0, 0, at)?;
+        self.side.set(self.side_start + idx as usize, e.0);
+        Ok(())
+    }
+}

@@ -1,0 +1,766 @@
+//! Validation (spec chapter 3, and the decoding rules of chapter 5 it relies on).
+//!
+//! [`Module::new`] decodes and validates a module in one pass over its sections, in order,
+//! filling the module's index tables in the host's state buffer and writing the side table
+//! as function bodies are validated ([`func`]). Operand and control stacks live in the
+//! host's scratch buffer, which is free again once `Module::new` returns.
+//!
+//! Contract: `Module::new` either returns a module for which every accessor and the
+//! interpreter may assume the spec's validity rules, or an [`Error`] with a byte offset.
+//! It never panics, never recurses on input-controlled depth, and never allocates.
+
+pub(crate) mod func;
+
+use core::cell::Cell;
+
+use crate::binary::opcodes::Instr;
+use crate::binary::reader::Reader;
+use crate::binary::sections::{SectionId, Sections};
+use crate::binary::types::{
+    read_reftype, ExternKind, FuncType, GlobalType, MemType, TableType, ValType,
+};
+use crate::buffer::{align_u64, take};
+use crate::error::{BufferKind, Error, ErrorKind, Result};
+use crate::limits::Limits;
+use crate::module::{read_func_type, Counts, Module, Tables, ValidationFacts};
+use crate::module::{FUNC_WORDS, GLOBAL_WORDS, TYPE_WORDS};
+use func::{FuncValidator, SideSink, FRAME_WORDS};
+
+/// The context function bodies and constant expressions are validated in (spec 3.1.1 `C`).
+/// Tables are `Cell`s so function records can be completed while bodies are validated.
+pub(crate) struct Ctx<'wasm, 'a> {
+    pub bytes: &'wasm [u8],
+    types: &'a [Cell<u32>],
+    funcs_w: &'a [Cell<u32>],
+    tables_w: &'a [Cell<u32>],
+    globals_w: &'a [Cell<u32>],
+    elems_w: &'a [Cell<u32>],
+    declared: &'a [Cell<u64>],
+    /// Entities known so far (imports first, then as their sections are read).
+    pub n_types: u32,
+    pub funcs: u32,
+    pub n_tables: u32,
+    pub memories: u32,
+    pub n_globals: u32,
+    pub n_elems: u32,
+    pub data_count: Option<u32>,
+}
+
+impl<'wasm> Ctx<'wasm, '_> {
+    pub fn func_type(&self, idx: u32) -> Option<FuncType<'wasm>> {
+        if idx >= self.n_types {
+            return None;
+        }
+        let off = self.types[idx as usize * TYPE_WORDS].get();
+        Some(read_func_type(self.bytes, off))
+    }
+
+    pub fn func_sig(&self, idx: u32) -> Option<FuncType<'wasm>> {
+        if idx >= self.funcs {
+            return None;
+        }
+        self.func_type(self.funcs_w[idx as usize * FUNC_WORDS].get())
+    }
+
+    pub fn table_type(&self, idx: u32) -> Option<TableType> {
+        if idx >= self.n_tables {
+            return None;
+        }
+        let off = self.tables_w[idx as usize].get() as usize;
+        TableType::read(&mut Reader::at(self.bytes, off, self.bytes.len())).ok()
+    }
+
+    pub fn table_elem(&self, idx: u32) -> Option<ValType> {
+        self.table_type(idx).map(|t| t.elem)
+    }
+
+    pub fn global(&self, idx: u32) -> Option<GlobalType> {
+        if idx >= self.n_globals {
+            return None;
+        }
+        Some(GlobalType::unpack(self.globals_w[idx as usize * GLOBAL_WORDS].get()))
+    }
+
+    pub fn elem_type(&self, idx: u32) -> Option<ValType> {
+        if idx >= self.n_elems {
+            return None;
+        }
+        let off = self.elems_w[idx as usize].get() as usize;
+        elem_header(&mut Reader::at(self.bytes, off, self.bytes.len())).ok().map(|h| h.ty)
+    }
+
+    fn declare(&self, func: u32) {
+        if let Some(w) = self.declared.get(func as usize / 64) {
+            w.set(w.get() | 1 << (func % 64));
+        }
+    }
+
+    pub fn is_declared(&self, func: u32) -> bool {
+        self.declared.get(func as usize / 64).is_some_and(|w| w.get() & (1 << (func % 64)) != 0)
+    }
+}
+
+/// The decoded header of an element segment (spec 5.5.12).
+struct ElemHeader {
+    ty: ValType,
+    /// `Some(table)` for active segments.
+    table: Option<u32>,
+    declarative: bool,
+    /// Items are expressions (flags 4-7) rather than function indices.
+    exprs: bool,
+    /// Offset of the offset expression for active segments.
+    offset_expr: usize,
+}
+
+/// Reads an element segment up to its items, skipping its offset expression.
+fn elem_header(r: &mut Reader<'_>) -> Result<ElemHeader> {
+    let at = r.pos();
+    let flags = r.u32()?;
+    if flags > 7 {
+        return Err(Error::new(ErrorKind::BadSegmentFlags, at));
+    }
+    let passive_or_declarative = flags & 1 != 0;
+    let explicit_table = flags & 2 != 0;
+    let exprs = flags & 4 != 0;
+    let mut table = None;
+    let mut offset_expr = 0;
+    if !passive_or_declarative {
+        table = Some(if explicit_table { r.u32()? } else { 0 });
+        offset_expr = r.pos();
+        skip_const_expr(r)?;
+    }
+    let ty = if passive_or_declarative || explicit_table {
+        if exprs {
+            read_reftype(r)?
+        } else {
+            let k = r.pos();
+            if r.u8()? != 0 {
+                return Err(Error::new(ErrorKind::BadSegmentFlags, k));
+            }
+            ValType::FuncRef
+        }
+    } else {
+        ValType::FuncRef
+    };
+    Ok(ElemHeader { ty, table, declarative: passive_or_declarative && explicit_table, exprs, offset_expr })
+}
+
+/// Skips a constant expression (decoding each instruction) up to and including its `end`.
+fn skip_const_expr(r: &mut Reader<'_>) -> Result<()> {
+    loop {
+        if r.is_empty() {
+            return Err(r.err(ErrorKind::UnexpectedEnd));
+        }
+        if let Instr::End {} = Instr::read(r)? {
+            return Ok(());
+        }
+    }
+}
+
+/// Bytes of scratch [`Module::new`] needs for a module with these counts under `limits`.
+pub fn scratch_bytes(counts: &Counts, limits: &Limits) -> usize {
+    let bitset = (counts.funcs as usize).div_ceil(64) * 8;
+    let bodies = limits.max_nesting as usize * FRAME_WORDS * 4 + (limits.max_function_slots as usize).next_multiple_of(8);
+    let exports = counts.exports as usize * 8;
+    bitset + bodies.max(exports)
+}
+
+impl<'wasm, 's> Module<'wasm, 's> {
+    /// Decodes and validates `bytes`, building the module's index tables and side table in
+    /// `state`, using `scratch` for the validator's stacks.
+    ///
+    /// Returns the module and the unused tail of `state` (for instances). `scratch` is only
+    /// borrowed for the call: pass a buffer that is free now and used later, such as the
+    /// value-stack or linear-memory buffer.
+    ///
+    /// Errors: [`Category::Malformed`](crate::Category::Malformed) or
+    /// [`Category::Invalid`](crate::Category::Invalid) with the byte offset, or a
+    /// [`BufferTooSmall`](ErrorKind::BufferTooSmall) that says how many bytes were needed.
+    pub fn new(
+        bytes: &'wasm [u8],
+        state: &'s mut [u8],
+        scratch: &mut [u8],
+        limits: &Limits,
+    ) -> Result<(Module<'wasm, 's>, &'s mut [u8])> {
+        let sections = Sections::index(bytes)?;
+        let counts = count_entities(bytes, &sections)?;
+
+        // Carve the state buffer: index tables (u32 words), then the side table (u64).
+        let state_len = state.len();
+        let (words, skipped) = align_u64(state);
+        let index_u64 = counts.index_words().div_ceil(2);
+        let needed_index = skipped + index_u64 * 8;
+        let mut rest = words;
+        let index = take(&mut rest, index_u64, BufferKind::State, needed_index, state_len)?;
+        let index: &'s mut [u32] = bytemuck::cast_slice_mut(index);
+        let mut iw: &'s mut [u32] = index;
+        let types = take(&mut iw, counts.types as usize * TYPE_WORDS, BufferKind::State, 0, 0)?;
+        let funcs = take(&mut iw, counts.funcs as usize * FUNC_WORDS, BufferKind::State, 0, 0)?;
+        let tables = take(&mut iw, counts.tables as usize, BufferKind::State, 0, 0)?;
+        let memories = take(&mut iw, counts.memories as usize, BufferKind::State, 0, 0)?;
+        let globals = take(&mut iw, counts.globals as usize * GLOBAL_WORDS, BufferKind::State, 0, 0)?;
+        let elems = take(&mut iw, counts.elems as usize, BufferKind::State, 0, 0)?;
+        let datas = take(&mut iw, counts.datas as usize, BufferKind::State, 0, 0)?;
+
+        // Carve the scratch buffer.
+        let need_scratch = scratch_bytes(&counts, limits);
+        let scratch_len = scratch.len();
+        let (sw, s_skipped) = align_u64(scratch);
+        if sw.len() * 8 < need_scratch {
+            return Err(Error::buffer(BufferKind::Scratch, need_scratch + s_skipped, scratch_len));
+        }
+        let mut srest = sw;
+        let declared = take(&mut srest, (counts.funcs as usize).div_ceil(64), BufferKind::Scratch, 0, 0)?;
+        declared.fill(0);
+        let work: &mut [u64] = srest;
+
+        let mut side = SideSink { entries: rest, len: 0 };
+        let start;
+        let mut facts = ValidationFacts::default();
+        {
+            let mut ctx = Ctx {
+                bytes,
+                types: Cell::from_mut(&mut *types).as_slice_of_cells(),
+                funcs_w: Cell::from_mut(&mut *funcs).as_slice_of_cells(),
+                tables_w: Cell::from_mut(&mut *tables).as_slice_of_cells(),
+                globals_w: Cell::from_mut(&mut *globals).as_slice_of_cells(),
+                elems_w: Cell::from_mut(&mut *elems).as_slice_of_cells(),
+                declared: Cell::from_mut(&mut *declared).as_slice_of_cells(),
+                n_types: 0,
+                funcs: 0,
+                n_tables: 0,
+                memories: 0,
+                n_globals: 0,
+                n_elems: 0,
+                data_count: None,
+            };
+            let mut mems_w = Cell::from_mut(&mut *memories).as_slice_of_cells().iter();
+            let mut datas_w = Cell::from_mut(&mut *datas).as_slice_of_cells().iter();
+            let mut v = ModuleValidator { ctx: &mut ctx, sections: &sections, counts: &counts };
+            v.types()?;
+            v.imports(&mut mems_w)?;
+            v.functions()?;
+            v.tables()?;
+            v.memories(&mut mems_w)?;
+            v.globals()?;
+            v.exports(work)?;
+            start = v.start()?;
+            v.elements()?;
+            v.data_count()?;
+            v.code(work, limits, &mut side, &mut facts)?;
+            v.data(&mut datas_w)?;
+        }
+        let side_len = side.len;
+        let capacity = side.entries.len();
+        let needed_state = needed_index + side_len * 8;
+        if side_len > capacity {
+            return Err(Error::buffer(BufferKind::State, needed_state, state_len));
+        }
+        let (side_used, tail) = side.entries.split_at_mut(side_len);
+        facts.side_entries = side_len as u32;
+        facts.scratch_bytes = need_scratch as u32;
+        let module = Module {
+            bytes,
+            sections,
+            counts,
+            tables: Tables { types, funcs, tables, memories, globals, elems, datas },
+            side: side_used,
+            start,
+            state_bytes: needed_state,
+            facts,
+        };
+        Ok((module, bytemuck::cast_slice_mut(tail)))
+    }
+}
+
+/// Reads how many of each entity the module has (the import section is decoded for it).
+fn count_entities(bytes: &[u8], s: &Sections) -> Result<Counts> {
+    let mut c = Counts::default();
+    let count = |id| -> Result<u32> {
+        let mut r = s.reader(bytes, id);
+        if r.is_empty() { Ok(0) } else { r.u32() }
+    };
+    c.types = count(SectionId::Type)?;
+    let mut r = s.reader(bytes, SectionId::Import);
+    if !r.is_empty() {
+        c.imports = r.u32()?;
+        for _ in 0..c.imports {
+            r.name()?;
+            r.name()?;
+            match ExternKind::read(&mut r)? {
+                ExternKind::Func => {
+                    r.u32()?;
+                    c.imported_funcs += 1;
+                }
+                ExternKind::Table => {
+                    TableType::read(&mut r)?;
+                    c.imported_tables += 1;
+                }
+                ExternKind::Memory => {
+                    MemType::read(&mut r)?;
+                    c.imported_memories += 1;
+                }
+                ExternKind::Global => {
+                    GlobalType::read(&mut r)?;
+                    c.imported_globals += 1;
+                }
+            }
+        }
+        if !r.is_empty() {
+            return Err(r.err(ErrorKind::SectionSizeMismatch));
+        }
+    }
+    let add = |a: u32, b: u32, at: usize| a.checked_add(b).ok_or(Error::new(ErrorKind::ImplementationLimit, at));
+    c.funcs = add(c.imported_funcs, count(SectionId::Function)?, 0)?;
+    c.tables = add(c.imported_tables, count(SectionId::Table)?, 0)?;
+    c.memories = add(c.imported_memories, count(SectionId::Memory)?, 0)?;
+    c.globals = add(c.imported_globals, count(SectionId::Global)?, 0)?;
+    c.exports = count(SectionId::Export)?;
+    c.elems = count(SectionId::Element)?;
+    c.datas = count(SectionId::Data)?;
+    // Every entity takes at least one byte of the module: larger counts are malformed, and
+    // rejecting them here keeps buffer arithmetic far from overflow.
+    let limit = bytes.len() as u32;
+    for n in [c.types, c.funcs, c.tables, c.memories, c.globals, c.exports, c.elems, c.datas] {
+        if n > limit {
+            return Err(Error::new(ErrorKind::UnexpectedEnd, bytes.len()));
+        }
+    }
+    Ok(c)
+}
+
+struct ModuleValidator<'v, 'wasm, 'a> {
+    ctx: &'v mut Ctx<'wasm, 'a>,
+    sections: &'v Sections,
+    counts: &'v Counts,
+}
+
+/// Fails unless the reader consumed its section exactly.
+fn finish(r: &Reader<'_>) -> Result<()> {
+    if r.is_empty() {
+        Ok(())
+    } else {
+        Err(r.err(ErrorKind::SectionSizeMismatch))
+    }
+}
+
+fn check_limits(min: u64, max: Option<u64>, bound: u64, too_large: ErrorKind, at: usize) -> Result<()> {
+    if min > bound || max.is_some_and(|m| m > bound) {
+        return Err(Error::new(too_large, at));
+    }
+    if max.is_some_and(|m| m < min) {
+        return Err(Error::new(ErrorKind::BadLimits, at));
+    }
+    Ok(())
+}
+
+fn check_mem_type(m: &MemType, at: usize) -> Result<()> {
+    check_limits(m.limits.min, m.limits.max, m.max_pages(), ErrorKind::MemoryTooLarge, at)
+}
+
+fn check_table_type(t: &TableType, at: usize) -> Result<()> {
+    check_limits(t.limits.min, t.limits.max, u32::MAX as u64, ErrorKind::BadLimits, at)
+}
+
+impl<'wasm> ModuleValidator<'_, 'wasm, '_> {
+    fn reader(&self, id: SectionId) -> Reader<'wasm> {
+        self.sections.reader(self.ctx.bytes, id)
+    }
+
+    fn types(&mut self) -> Result<()> {
+        let mut r = self.reader(SectionId::Type);
+        if r.is_empty() {
+            return Ok(());
+        }
+        let n = r.u32()?;
+        for i in 0..n as usize {
+            let at = r.pos();
+            if r.u8()? != 0x60 {
+                return Err(Error::new(ErrorKind::BadFuncType, at));
+            }
+            let off = r.pos() as u32;
+            let ty = FuncType::read_body(&mut r)?;
+            // Canonical index: the first structurally equal type. Quadratic in the number
+            // of types, which is small in practice; it buys call_indirect a one-word check.
+            let mut canon = i as u32;
+            for j in 0..i {
+                if read_func_type(self.ctx.bytes, self.ctx.types[j * TYPE_WORDS].get()) == ty {
+                    canon = j as u32;
+                    break;
+                }
+            }
+            self.ctx.types[i * TYPE_WORDS].set(off);
+            self.ctx.types[i * TYPE_WORDS + 1].set(canon);
+            self.ctx.n_types = i as u32 + 1;
+        }
+        finish(&r)
+    }
+
+    fn imports<'c>(&mut self, mems: &mut impl Iterator<Item = &'c Cell<u32>>) -> Result<()> {
+        let mut r = self.reader(SectionId::Import);
+        if r.is_empty() {
+            return Ok(());
+        }
+        let n = r.u32()?;
+        for _ in 0..n {
+            r.name()?;
+            r.name()?;
+            let at = r.pos();
+            match ExternKind::read(&mut r)? {
+                ExternKind::Func => {
+                    let t_at = r.pos();
+                    let t = r.u32()?;
+                    if t >= self.ctx.n_types {
+                        return Err(Error::new(ErrorKind::UnknownType, t_at));
+                    }
+                    self.ctx.funcs_w[self.ctx.funcs as usize * FUNC_WORDS].set(t);
+                    self.ctx.funcs += 1;
+                }
+                ExternKind::Table => {
+                    let off = r.pos();
+                    let t = TableType::read(&mut r)?;
+                    check_table_type(&t, off)?;
+                    self.ctx.tables_w[self.ctx.n_tables as usize].set(off as u32);
+                    self.ctx.n_tables += 1;
+                }
+                ExternKind::Memory => {
+                    let off = r.pos();
+                    let m = MemType::read(&mut r)?;
+                    check_mem_type(&m, off)?;
+                    self.add_memory(mems, off, at)?;
+                }
+                ExternKind::Global => {
+                    let g = GlobalType::read(&mut r)?;
+                    self.ctx.globals_w[self.ctx.n_globals as usize * GLOBAL_WORDS].set(g.pack());
+                    self.ctx.n_globals += 1;
+                }
+            }
+        }
+        finish(&r)
+    }
+
+    fn add_memory<'c>(&mut self, mems: &mut impl Iterator<Item = &'c Cell<u32>>, off: usize, at: usize) -> Result<()> {
+        if self.ctx.memories >= 1 {
+            return Err(Error::new(ErrorKind::MultipleMemories, at));
+        }
+        if let Some(c) = mems.next() {
+            c.set(off as u32);
+        }
+        self.ctx.memories += 1;
+        Ok(())
+    }
+
+    fn functions(&mut self) -> Result<()> {
+        let mut r = self.reader(SectionId::Function);
+        if r.is_empty() {
+            return Ok(());
+        }
+        let n = r.u32()?;
+        for _ in 0..n {
+            let at = r.pos();
+            let t = r.u32()?;
+            if t >= self.ctx.n_types {
+                return Err(Error::new(ErrorKind::UnknownType, at));
+            }
+            self.ctx.funcs_w[self.ctx.funcs as usize * FUNC_WORDS].set(t);
+            self.ctx.funcs += 1;
+        }
+        finish(&r)
+    }
+
+    fn tables(&mut self) -> Result<()> {
+        let mut r = self.reader(SectionId::Table);
+        if r.is_empty() {
+            return Ok(());
+        }
+        let n = r.u32()?;
+        for _ in 0..n {
+            let off = r.pos();
+            let t = TableType::read(&mut r)?;
+            check_table_type(&t, off)?;
+            self.ctx.tables_w[self.ctx.n_tables as usize].set(off as u32);
+            self.ctx.n_tables += 1;
+        }
+        finish(&r)
+    }
+
+    fn memories<'c>(&mut self, mems: &mut impl Iterator<Item = &'c Cell<u32>>) -> Result<()> {
+        let mut r = self.reader(SectionId::Memory);
+        if r.is_empty() {
+            return Ok(());
+        }
+        let n = r.u32()?;
+        for _ in 0..n {
+            let off = r.pos();
+            let m = MemType::read(&mut r)?;
+            check_mem_type(&m, off)?;
+            self.add_memory(mems, off, off)?;
+        }
+        finish(&r)
+    }
+
+    /// Validates a constant expression of type `ty` (spec 3.3.10) that may read the first
+    /// `globals` globals; returns the offset just past its `end`.
+    fn const_expr(&self, r: &mut Reader<'wasm>, ty: ValType, globals: u32) -> Result<()> {
+        let start = r.pos();
+        let mut produced: Option<ValType> = None;
+        let mut count = 0u32;
+        loop {
+            let at = r.pos();
+            if r.is_empty() {
+                return Err(Error::new(ErrorKind::UnexpectedEnd, at));
+            }
+            let t = match Instr::read(r)? {
+                Instr::End {} => break,
+                Instr::I32Const { .. } => ValType::I32,
+                Instr::I64Const { .. } => ValType::I64,
+                Instr::F32Const { .. } => ValType::F32,
+                Instr::F64Const { .. } => ValType::F64,
+                Instr::RefNull { ty } => ty.0,
+                Instr::RefFunc { func } => {
+                    if func >= self.ctx.funcs {
+                        return Err(Error::new(ErrorKind::UnknownFunction, at));
+                    }
+                    self.ctx.declare(func);
+                    ValType::FuncRef
+                }
+                Instr::GlobalGet { global } => {
+                    let g = match self.ctx.global(global) {
+                        Some(g) if global < globals => g,
+                        _ => return Err(Error::new(ErrorKind::UnknownGlobal, at)),
+                    };
+                    if g.mutable {
+                        return Err(Error::new(ErrorKind::ConstExprRequired, at));
+                    }
+                    g.ty
+                }
+                _ => return Err(Error::new(ErrorKind::ConstExprRequired, at)),
+            };
+            produced = Some(t);
+            count += 1;
+        }
+        if count != 1 || produced != Some(ty) {
+            return Err(Error::new(ErrorKind::TypeMismatch, start));
+        }
+        Ok(())
+    }
+
+    fn globals(&mut self) -> Result<()> {
+        let mut r = self.reader(SectionId::Global);
+        if r.is_empty() {
+            return Ok(());
+        }
+        let n = r.u32()?;
+        for _ in 0..n {
+            let g = GlobalType::read(&mut r)?;
+            let init = r.pos();
+            // An initialiser may read the globals defined before it.
+            self.const_expr(&mut r, g.ty, self.ctx.n_globals)?;
+            let i = self.ctx.n_globals as usize * GLOBAL_WORDS;
+            self.ctx.globals_w[i].set(g.pack());
+            self.ctx.globals_w[i + 1].set(init as u32);
+            self.ctx.n_globals += 1;
+        }
+        finish(&r)
+    }
+
+    fn exports(&mut self, work: &mut [u64]) -> Result<()> {
+        let mut r = self.reader(SectionId::Export);
+        if r.is_empty() {
+            return Ok(());
+        }
+        let n = r.u32()? as usize;
+        for i in 0..n {
+            let name_at = r.pos();
+            let name = r.name()?;
+            let kind = ExternKind::read(&mut r)?;
+            let at = r.pos();
+            let idx = r.u32()?;
+            let (count, err) = match kind {
+                ExternKind::Func => (self.ctx.funcs, ErrorKind::UnknownFunction),
+                ExternKind::Table => (self.ctx.n_tables, ErrorKind::UnknownTable),
+                ExternKind::Memory => (self.ctx.memories, ErrorKind::UnknownMemory),
+                ExternKind::Global => (self.ctx.n_globals, ErrorKind::UnknownGlobal),
+            };
+            if idx >= count {
+                return Err(Error::new(err, at));
+            }
+            if kind == ExternKind::Func {
+                self.ctx.declare(idx);
+            }
+            if let Some(slot) = work.get_mut(i) {
+                *slot = (fnv1a(name.as_bytes()) as u64) << 32 | name_at as u64;
+            }
+        }
+        finish(&r)?;
+        // Names must be unique: sort by hash, then compare names within runs of equal hash.
+        let len = n.min(work.len());
+        let hashes = &mut work[..len];
+        hashes.sort_unstable();
+        let name_at = |w: u64| {
+            let mut nr = Reader::at(self.ctx.bytes, (w & 0xffff_ffff) as usize, self.ctx.bytes.len());
+            nr.name().unwrap_or("")
+        };
+        let mut i = 0;
+        while i < hashes.len() {
+            let mut j = i + 1;
+            while j < hashes.len() && hashes[j] >> 32 == hashes[i] >> 32 {
+                j += 1;
+            }
+            for a in i..j {
+                for b in a + 1..j {
+                    if name_at(hashes[a]) == name_at(hashes[b]) {
+                        let at = (hashes[a] & 0xffff_ffff).max(hashes[b] & 0xffff_ffff);
+                        return Err(Error::new(ErrorKind::DuplicateExport, at as usize));
+                    }
+                }
+            }
+            i = j;
+        }
+        Ok(())
+    }
+
+    fn start(&mut self) -> Result<Option<u32>> {
+        let mut r = self.reader(SectionId::Start);
+        if r.is_empty() {
+            return Ok(None);
+        }
+        let at = r.pos();
+        let f = r.u32()?;
+        finish(&r)?;
+        let ty = self.ctx.func_sig(f).ok_or(Error::new(ErrorKind::UnknownFunction, at))?;
+        if !ty.params.is_empty() || !ty.results.is_empty() {
+            return Err(Error::new(ErrorKind::BadStartFunction, at));
+        }
+        Ok(Some(f))
+    }
+
+    fn elements(&mut self) -> Result<()> {
+        let mut r = self.reader(SectionId::Element);
+        if r.is_empty() {
+            return Ok(());
+        }
+        let n = r.u32()?;
+        for _ in 0..n {
+            let seg = r.pos();
+            let h = elem_header(&mut r)?;
+            if let Some(table) = h.table {
+                let t = self.ctx.table_type(table).ok_or(Error::new(ErrorKind::UnknownTable, seg))?;
+                let mut e = Reader::at(self.ctx.bytes, h.offset_expr, self.ctx.bytes.len());
+                self.const_expr(&mut e, ValType::I32, self.ctx.n_globals)?;
+                if t.elem != h.ty {
+                    return Err(Error::new(ErrorKind::TypeMismatch, seg));
+                }
+            }
+            let _ = h.declarative;
+            let items = r.u32()?;
+            if items as usize > r.remaining() {
+                return Err(r.err(ErrorKind::UnexpectedEnd));
+            }
+            for _ in 0..items {
+                if h.exprs {
+                    self.const_expr(&mut r, h.ty, self.ctx.n_globals)?;
+                } else {
+                    let at = r.pos();
+                    let f = r.u32()?;
+                    if f >= self.ctx.funcs {
+                        return Err(Error::new(ErrorKind::UnknownFunction, at));
+                    }
+                    self.ctx.declare(f);
+                }
+            }
+            self.ctx.elems_w[self.ctx.n_elems as usize].set(seg as u32);
+            self.ctx.n_elems += 1;
+        }
+        finish(&r)
+    }
+
+    fn data_count(&mut self) -> Result<()> {
+        let mut r = self.reader(SectionId::DataCount);
+        if self.sections.get(SectionId::DataCount).is_none() {
+            return Ok(());
+        }
+        let n = r.u32()?;
+        finish(&r)?;
+        if n != self.counts.datas {
+            return Err(Error::new(ErrorKind::DataCountMismatch, r.pos()));
+        }
+        self.ctx.data_count = Some(n);
+        Ok(())
+    }
+
+    fn code(&mut self, work: &mut [u64], limits: &Limits, side: &mut SideSink<'_>, facts: &mut ValidationFacts) -> Result<()> {
+        let mut r = self.reader(SectionId::Code);
+        let defined = self.counts.funcs - self.counts.imported_funcs;
+        let n = if r.is_empty() { 0 } else { r.u32()? };
+        if n != defined {
+            return Err(Error::new(ErrorKind::FunctionCodeMismatch, r.pos()));
+        }
+        let work: &mut [u32] = bytemuck::cast_slice_mut(work);
+        let (frames, slots) = work.split_at_mut((limits.max_nesting as usize * FRAME_WORDS).min(work.len()));
+        let slots: &mut [u8] = bytemuck::cast_slice_mut(slots);
+        let slots_len = (limits.max_function_slots as usize).min(slots.len());
+        let slots = &mut slots[..slots_len];
+        let ctx: &Ctx<'wasm, '_> = self.ctx;
+        for i in 0..n {
+            let size = r.count()?;
+            let start = r.pos();
+            r.skip(size)?;
+            let mut body = Reader::at(ctx.bytes, start, start + size);
+            let func = (self.counts.imported_funcs + i) as usize;
+            let ty_idx = ctx.funcs_w[func * FUNC_WORDS].get();
+            let ty = ctx.func_type(ty_idx).unwrap_or(FuncType::EMPTY);
+            let side_start = side.len as u32;
+            let v = FuncValidator::new(ctx, slots, frames, limits.max_nesting as usize, side);
+            let f = v.validate(&mut body, ty)?;
+            let w = &ctx.funcs_w[func * FUNC_WORDS..(func + 1) * FUNC_WORDS];
+            w[1].set(f.code_start);
+            w[2].set(side_start);
+            w[3].set(f.locals);
+            w[4].set(f.max_height);
+            facts.max_nesting = facts.max_nesting.max(f.max_nesting);
+            facts.max_height = facts.max_height.max(f.max_height);
+            facts.max_locals = facts.max_locals.max(f.locals + ty.params.len() as u32);
+        }
+        finish(&r)
+    }
+
+    fn data<'c>(&mut self, datas: &mut impl Iterator<Item = &'c Cell<u32>>) -> Result<()> {
+        let mut r = self.reader(SectionId::Data);
+        if r.is_empty() {
+            return Ok(());
+        }
+        let n = r.u32()?;
+        for _ in 0..n {
+            let seg = r.pos();
+            let flags = r.u32()?;
+            match flags {
+                0 | 2 => {
+                    let mem_at = r.pos();
+                    let mem = if flags == 2 { r.u32()? } else { 0 };
+                    if mem >= self.ctx.memories {
+                        return Err(Error::new(ErrorKind::UnknownMemory, mem_at));
+                    }
+                    self.const_expr(&mut r, ValType::I32, self.ctx.n_globals)?;
+                }
+                1 => {}
+                _ => return Err(Error::new(ErrorKind::BadSegmentFlags, seg)),
+            }
+            let len = r.count()?;
+            r.skip(len)?;
+            if let Some(c) = datas.next() {
+                c.set(seg as u32);
+            }
+        }
+        finish(&r)
+    }
+}
+
+/// FNV-1a, 32 bits: a tiny hash for export-name uniqueness.
+fn fnv1a(b: &[u8]) -> u32 {
+    let mut h: u32 = 0x811c_9dc5;
+    for &x in b {
+        h = (h ^ x as u32).wrapping_mul(0x0100_0193);
+    }
+    h
+}
