@@ -38,6 +38,7 @@
 extern crate std;
 
 pub mod binary;
+mod exec;
 mod buffer;
 mod error;
 mod limits;

@@ -1,0 +1,3 @@
+//! Execution (spec chapter 4).
+
+pub mod numeric;
