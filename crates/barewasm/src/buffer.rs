@@ -78,7 +78,10 @@ mod tests {
     fn take_reports_needs() {
         let mut store = [0u32; 4];
         let mut rest: &mut [u32] = &mut store;
-        assert_eq!(take(&mut rest, 3, BufferKind::State, 12, 16).unwrap().len(), 3);
+        assert_eq!(
+            take(&mut rest, 3, BufferKind::State, 12, 16).unwrap().len(),
+            3
+        );
         let e = take(&mut rest, 2, BufferKind::State, 20, 16).unwrap_err();
         assert_eq!(e.to_string_lossy(), (20, 16));
     }

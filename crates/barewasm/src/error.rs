@@ -90,8 +90,10 @@ pub enum ErrorKind {
     BadFunctionEnd,
     /// A constant expression lacks its final `end`.
     ConstExprEnd,
-    /// A custom page size other than 1 or 65536.
-    BadPageSize,
+    /// A memory argument whose alignment exponent is 32 or more.
+    BadMemArgFlags,
+    /// A custom page size exponent of 64 or more.
+    BadPageSizeEncoding,
     // --- invalid: validation ---
     /// An operand has the wrong type.
     TypeMismatch,
@@ -119,6 +121,8 @@ pub enum ErrorKind {
     BadAlignment,
     /// A limits minimum above its maximum.
     BadLimits,
+    /// A custom page size other than 1 or 65536.
+    BadPageSize,
     /// A memory size above the maximum for its page size.
     MemoryTooLarge,
     /// More than one memory (multi-memory is not supported yet).
@@ -192,11 +196,27 @@ impl ErrorKind {
             | DataCountMismatch | DataCountMissing | BadValType | BadRefType | BadFuncType
             | BadExternKind | BadLimitsFlag | BadMutability | UnknownOpcode | ZeroByteExpected
             | BadUtf8 | TooManyLocals | BadSegmentFlags | BadFunctionEnd | ConstExprEnd
-            | BadPageSize => Category::Malformed,
-            TypeMismatch | UnknownType | UnknownFunction | UnknownTable | UnknownMemory
-            | UnknownGlobal | UnknownLocal | UnknownLabel | UnknownElem | UnknownData
-            | ImmutableGlobal | BadAlignment | BadLimits | MemoryTooLarge | MultipleMemories
-            | DuplicateExport | BadStartFunction | ConstExprRequired | UndeclaredFunctionRef
+            | BadMemArgFlags | BadPageSizeEncoding => Category::Malformed,
+            TypeMismatch
+            | UnknownType
+            | UnknownFunction
+            | UnknownTable
+            | UnknownMemory
+            | UnknownGlobal
+            | UnknownLocal
+            | UnknownLabel
+            | UnknownElem
+            | UnknownData
+            | ImmutableGlobal
+            | BadAlignment
+            | BadLimits
+            | BadPageSize
+            | MemoryTooLarge
+            | MultipleMemories
+            | DuplicateExport
+            | BadStartFunction
+            | ConstExprRequired
+            | UndeclaredFunctionRef
             | BadSelectType => Category::Invalid,
             // These are limits of this implementation, which the spec allows a validator to
             // impose; they are reported as invalid because the module cannot be accepted.
@@ -204,9 +224,15 @@ impl ErrorKind {
                 Category::Invalid
             }
             UnknownImport | IncompatibleImport => Category::Unlinkable,
-            Unreachable | IntegerDivideByZero | IntegerOverflow | InvalidConversion
-            | MemoryOutOfBounds | TableOutOfBounds | UninitializedElement
-            | IndirectCallTypeMismatch | HostTrap => Category::Trap,
+            Unreachable
+            | IntegerDivideByZero
+            | IntegerOverflow
+            | InvalidConversion
+            | MemoryOutOfBounds
+            | TableOutOfBounds
+            | UninitializedElement
+            | IndirectCallTypeMismatch
+            | HostTrap => Category::Trap,
             CallStackExhausted | OutOfFuel => Category::Exhausted,
             BufferTooSmall { .. } => Category::Buffer,
         }
@@ -240,7 +266,8 @@ impl ErrorKind {
             BadSegmentFlags => "malformed elements segment kind",
             BadFunctionEnd => "function body does not end with `end`",
             ConstExprEnd => "constant expression required to end with `end`",
-            BadPageSize => "invalid custom page size",
+            BadMemArgFlags => "malformed memop flags",
+            BadPageSizeEncoding => "invalid custom page size (exponent does not fit)",
             TypeMismatch => "type mismatch",
             UnknownType => "unknown type",
             UnknownFunction => "unknown function",
@@ -254,6 +281,7 @@ impl ErrorKind {
             ImmutableGlobal => "global is immutable",
             BadAlignment => "alignment must not be larger than natural",
             BadLimits => "size minimum must not be greater than maximum",
+            BadPageSize => "invalid custom page size",
             MemoryTooLarge => "memory size must be at most 65536 pages (4GiB)",
             MultipleMemories => "multiple memories",
             DuplicateExport => "duplicate export name",
@@ -261,7 +289,9 @@ impl ErrorKind {
             ConstExprRequired => "constant expression required",
             UndeclaredFunctionRef => "undeclared function reference",
             BadSelectType => "invalid result arity or type for select",
-            OperandStackOverflow => "function needs more value slots (locals + operands) than the limit",
+            OperandStackOverflow => {
+                "function needs more value slots (locals + operands) than the limit"
+            }
             NestingTooDeep => "blocks nest deeper than the nesting limit",
             FunctionTooLarge => "function too large for the side table's packed fields",
             ImplementationLimit => "module exceeds an implementation limit",
@@ -297,7 +327,10 @@ impl Error {
     /// An error of `kind` at byte `offset`.
     #[inline]
     pub const fn new(kind: ErrorKind, offset: usize) -> Self {
-        Error { kind, offset: offset as u32 }
+        Error {
+            kind,
+            offset: offset as u32,
+        }
     }
 
     /// A "buffer too small" error.
@@ -309,7 +342,14 @@ impl Error {
                 n as u32
             }
         }
-        Error::new(ErrorKind::BufferTooSmall { which, needed: sat(needed), got: sat(got) }, 0)
+        Error::new(
+            ErrorKind::BufferTooSmall {
+                which,
+                needed: sat(needed),
+                got: sat(got),
+            },
+            0,
+        )
     }
 
     /// What went wrong.
@@ -343,7 +383,10 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.kind {
             ErrorKind::BufferTooSmall { which, needed, got } => {
-                write!(f, "{which} buffer too small: needs {needed} bytes, got {got}")
+                write!(
+                    f,
+                    "{which} buffer too small: needs {needed} bytes, got {got}"
+                )
             }
             kind => write!(f, "{} (at byte offset {:#x})", kind.message(), self.offset),
         }
@@ -371,6 +414,9 @@ mod tests {
         use std::string::ToString;
         let e = Error::buffer(BufferKind::State, 100, 10);
         assert_eq!(e.category(), Category::Buffer);
-        assert_eq!(e.to_string(), "state buffer too small: needs 100 bytes, got 10");
+        assert_eq!(
+            e.to_string(),
+            "state buffer too small: needs 100 bytes, got 10"
+        );
     }
 }

@@ -38,9 +38,9 @@
 extern crate std;
 
 pub mod binary;
-mod exec;
 mod buffer;
 mod error;
+mod exec;
 mod limits;
 pub mod module;
 pub mod plan;

@@ -53,7 +53,9 @@ impl Plan {
     pub fn new(module: &Module<'_, '_>, limits: &Limits) -> Plan {
         let c = module.counts();
         let facts = module.facts();
-        let code = module.sections().get(crate::binary::sections::SectionId::Code);
+        let code = module
+            .sections()
+            .get(crate::binary::sections::SectionId::Code);
         let tables: usize = (0..c.tables)
             .filter_map(|i| module.table_type(i))
             .map(|t| t.limits.min as usize * TABLE_ELEM_BYTES)

@@ -469,27 +469,75 @@ mod tests {
         assert_eq!(decode(&[0x41, 0x7f]), Ok(Instr::I32Const { value: -1 }));
         assert_eq!(
             decode(&[0x28, 2, 8]),
-            Ok(Instr::I32Load { m: MemArg { align: 2, offset: 8 } })
+            Ok(Instr::I32Load {
+                m: MemArg {
+                    align: 2,
+                    offset: 8
+                }
+            })
         );
-        assert_eq!(decode(&[0x43, 0, 0, 0x80, 0x3f]), Ok(Instr::F32Const { value: Ieee32(0x3f80_0000) }));
-        assert_eq!(decode(&[0xfc, 0x0b, 0]), Ok(Instr::MemoryFill { mem: Zero }));
-        assert_eq!(decode(&[0x11, 0x85, 0x80, 0x80, 0x80, 0x00, 0]), Ok(Instr::CallIndirect { ty: 5, table: 0 }));
+        assert_eq!(
+            decode(&[0x43, 0, 0, 0x80, 0x3f]),
+            Ok(Instr::F32Const {
+                value: Ieee32(0x3f80_0000)
+            })
+        );
+        assert_eq!(
+            decode(&[0xfc, 0x0b, 0]),
+            Ok(Instr::MemoryFill { mem: Zero })
+        );
+        assert_eq!(
+            decode(&[0x11, 0x85, 0x80, 0x80, 0x80, 0x00, 0]),
+            Ok(Instr::CallIndirect { ty: 5, table: 0 })
+        );
     }
 
     #[test]
     fn rejects_unknown_and_truncated() {
-        assert_eq!(decode(&[0xfd, 0]).unwrap_err().kind(), ErrorKind::UnknownOpcode);
-        assert_eq!(decode(&[0x06]).unwrap_err().kind(), ErrorKind::UnknownOpcode);
-        assert_eq!(decode(&[0xfc, 18]).unwrap_err().kind(), ErrorKind::UnknownOpcode);
-        assert_eq!(decode(&[0x3f, 1]).unwrap_err().kind(), ErrorKind::ZeroByteExpected);
-        assert_eq!(decode(&[0x0e, 0xff, 0xff, 0xff, 0xff, 0x0f]).unwrap_err().kind(), ErrorKind::UnexpectedEnd);
-        assert_eq!(decode(&[0x44, 0, 0]).unwrap_err().kind(), ErrorKind::UnexpectedEnd);
+        assert_eq!(
+            decode(&[0xfd, 0]).unwrap_err().kind(),
+            ErrorKind::UnknownOpcode
+        );
+        assert_eq!(
+            decode(&[0x06]).unwrap_err().kind(),
+            ErrorKind::UnknownOpcode
+        );
+        assert_eq!(
+            decode(&[0xfc, 18]).unwrap_err().kind(),
+            ErrorKind::UnknownOpcode
+        );
+        assert_eq!(
+            decode(&[0x3f, 1]).unwrap_err().kind(),
+            ErrorKind::ZeroByteExpected
+        );
+        assert_eq!(
+            decode(&[0x0e, 0xff, 0xff, 0xff, 0xff, 0x0f])
+                .unwrap_err()
+                .kind(),
+            ErrorKind::UnexpectedEnd
+        );
+        assert_eq!(
+            decode(&[0x44, 0, 0]).unwrap_err().kind(),
+            ErrorKind::UnexpectedEnd
+        );
     }
 
     #[test]
     fn signatures_come_from_the_list() {
-        assert_eq!(Instr::I64Eqz {}.sig(), Sig::Simple(&[ValType::I64], &[ValType::I32]));
-        assert_eq!(Instr::I32Load8U { m: MemArg { align: 0, offset: 0 } }.sig(), Sig::Load(ValType::I32, 0));
+        assert_eq!(
+            Instr::I64Eqz {}.sig(),
+            Sig::Simple(&[ValType::I64], &[ValType::I32])
+        );
+        assert_eq!(
+            Instr::I32Load8U {
+                m: MemArg {
+                    align: 0,
+                    offset: 0
+                }
+            }
+            .sig(),
+            Sig::Load(ValType::I32, 0)
+        );
         assert_eq!(Instr::Nop {}.name(), "nop");
         assert_eq!(op::I32Add, 0x6a);
         assert_eq!(op::fc::TableFill, 17);

@@ -18,7 +18,11 @@ pub struct Reader<'wasm> {
 impl<'wasm> Reader<'wasm> {
     /// A reader over the whole of `bytes`.
     pub fn new(bytes: &'wasm [u8]) -> Self {
-        Reader { bytes, pos: 0, end: bytes.len() }
+        Reader {
+            bytes,
+            pos: 0,
+            end: bytes.len(),
+        }
     }
 
     /// A reader over `bytes[start..end]` that reports offsets relative to `bytes`.
@@ -26,7 +30,11 @@ impl<'wasm> Reader<'wasm> {
     /// The range is clamped to the input, so a bad range yields `UnexpectedEnd` on read.
     pub fn at(bytes: &'wasm [u8], start: usize, end: usize) -> Self {
         let end = end.min(bytes.len());
-        Reader { bytes, pos: start.min(end), end }
+        Reader {
+            bytes,
+            pos: start.min(end),
+            end,
+        }
     }
 
     /// The absolute offset of the next byte.
@@ -156,6 +164,28 @@ impl<'wasm> Reader<'wasm> {
         }
     }
 
+    /// Reads an unsigned 64-bit LEB128 (memory limits under the custom-page-sizes encoding).
+    pub fn u64(&mut self) -> Result<u64> {
+        let mut result: u64 = 0;
+        let mut shift = 0;
+        loop {
+            let b = self.u8()?;
+            if shift == 63 {
+                if b & 0x80 != 0 {
+                    return Err(Error::new(ErrorKind::IntegerTooLong, self.pos - 1));
+                }
+                if b & 0x7e != 0 {
+                    return Err(Error::new(ErrorKind::IntegerTooLarge, self.pos - 1));
+                }
+            }
+            result |= ((b & 0x7f) as u64) << shift;
+            if b & 0x80 == 0 {
+                return Ok(result);
+            }
+            shift += 7;
+        }
+    }
+
     /// Reads a `u32` LEB128 that counts or indexes something, as a `usize`.
     #[inline]
     pub fn count(&mut self) -> Result<usize> {
@@ -258,8 +288,16 @@ mod tests {
         assert_eq!(u32_of(&[0xff, 0xff, 0xff, 0xff, 0x0f]), Ok(u32::MAX));
         // Padded encodings are allowed up to the maximum length.
         assert_eq!(u32_of(&[0x85, 0x80, 0x80, 0x80, 0x00]), Ok(5));
-        assert_eq!(u32_of(&[0x80, 0x80, 0x80, 0x80, 0x80, 0x00]).unwrap_err().kind(), ErrorKind::IntegerTooLong);
-        assert_eq!(u32_of(&[0xff, 0xff, 0xff, 0xff, 0x1f]).unwrap_err().kind(), ErrorKind::IntegerTooLarge);
+        assert_eq!(
+            u32_of(&[0x80, 0x80, 0x80, 0x80, 0x80, 0x00])
+                .unwrap_err()
+                .kind(),
+            ErrorKind::IntegerTooLong
+        );
+        assert_eq!(
+            u32_of(&[0xff, 0xff, 0xff, 0xff, 0x1f]).unwrap_err().kind(),
+            ErrorKind::IntegerTooLarge
+        );
         let e = u32_of(&[0x80, 0x80]).unwrap_err();
         assert_eq!((e.kind(), e.offset()), (ErrorKind::UnexpectedEnd, 2));
     }
@@ -273,23 +311,80 @@ mod tests {
         assert_eq!(i32_of(&[0xff, 0xff, 0xff, 0xff, 0x07]), Ok(i32::MAX));
         assert_eq!(i32_of(&[0x80, 0x80, 0x80, 0x80, 0x78]), Ok(i32::MIN));
         assert_eq!(i32_of(&[0xff, 0xff, 0xff, 0xff, 0x7f]), Ok(-1));
-        assert_eq!(i32_of(&[0xff, 0xff, 0xff, 0xff, 0x0f]).unwrap_err().kind(), ErrorKind::IntegerTooLarge);
-        assert_eq!(i32_of(&[0x80, 0x80, 0x80, 0x80, 0x70]).unwrap_err().kind(), ErrorKind::IntegerTooLarge);
-        assert_eq!(i32_of(&[0xff, 0xff, 0xff, 0xff, 0xff, 0x7f]).unwrap_err().kind(), ErrorKind::IntegerTooLong);
-        assert_eq!(i64_of(&[0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x00]), Ok(i64::MAX));
-        assert_eq!(i64_of(&[0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x7f]), Ok(i64::MIN));
-        assert_eq!(i64_of(&[0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]).unwrap_err().kind(), ErrorKind::IntegerTooLarge);
-        assert_eq!(i64_of(&[0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7e]).unwrap_err().kind(), ErrorKind::IntegerTooLarge);
+        assert_eq!(
+            i32_of(&[0xff, 0xff, 0xff, 0xff, 0x0f]).unwrap_err().kind(),
+            ErrorKind::IntegerTooLarge
+        );
+        assert_eq!(
+            i32_of(&[0x80, 0x80, 0x80, 0x80, 0x70]).unwrap_err().kind(),
+            ErrorKind::IntegerTooLarge
+        );
+        assert_eq!(
+            i32_of(&[0xff, 0xff, 0xff, 0xff, 0xff, 0x7f])
+                .unwrap_err()
+                .kind(),
+            ErrorKind::IntegerTooLong
+        );
+        assert_eq!(
+            i64_of(&[0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x00]),
+            Ok(i64::MAX)
+        );
+        assert_eq!(
+            i64_of(&[0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x7f]),
+            Ok(i64::MIN)
+        );
+        assert_eq!(
+            i64_of(&[0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01])
+                .unwrap_err()
+                .kind(),
+            ErrorKind::IntegerTooLarge
+        );
+        assert_eq!(
+            i64_of(&[0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7e])
+                .unwrap_err()
+                .kind(),
+            ErrorKind::IntegerTooLarge
+        );
         assert_eq!(Reader::new(&[0x40]).s33(), Ok(-64));
-        assert_eq!(Reader::new(&[0xff, 0xff, 0xff, 0xff, 0x0f]).s33(), Ok(u32::MAX as i64));
-        assert_eq!(Reader::new(&[0xff, 0xff, 0xff, 0xff, 0x1f]).s33().unwrap_err().kind(), ErrorKind::IntegerTooLarge);
+        assert_eq!(
+            Reader::new(&[0xff, 0xff, 0xff, 0xff, 0x0f]).s33(),
+            Ok(u32::MAX as i64)
+        );
+        assert_eq!(
+            Reader::new(&[0xff, 0xff, 0xff, 0xff, 0x1f])
+                .s33()
+                .unwrap_err()
+                .kind(),
+            ErrorKind::IntegerTooLarge
+        );
+    }
+
+    #[test]
+    fn unsigned_leb64() {
+        assert_eq!(
+            Reader::new(&[0x80, 0x80, 0x80, 0x80, 0x10]).u64(),
+            Ok(1 << 32)
+        );
+        let max = [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01];
+        assert_eq!(Reader::new(&max).u64(), Ok(u64::MAX));
+        let big = [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x03];
+        assert_eq!(
+            Reader::new(&big).u64().unwrap_err().kind(),
+            ErrorKind::IntegerTooLarge
+        );
     }
 
     #[test]
     fn names_are_utf8() {
         assert_eq!(Reader::new(&[2, b'h', b'i']).name(), Ok("hi"));
-        assert_eq!(Reader::new(&[1, 0xff]).name().unwrap_err().kind(), ErrorKind::BadUtf8);
-        assert_eq!(Reader::new(&[5, b'h']).name().unwrap_err().kind(), ErrorKind::UnexpectedEnd);
+        assert_eq!(
+            Reader::new(&[1, 0xff]).name().unwrap_err().kind(),
+            ErrorKind::BadUtf8
+        );
+        assert_eq!(
+            Reader::new(&[5, b'h']).name().unwrap_err().kind(),
+            ErrorKind::UnexpectedEnd
+        );
     }
 
     #[test]

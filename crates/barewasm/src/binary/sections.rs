@@ -91,7 +91,9 @@ impl Sections {
         if magic != b"\0asm" {
             return Err(Error::new(ErrorKind::BadMagic, 0));
         }
-        let version = r.fixed_u32().map_err(|_| Error::new(ErrorKind::UnknownVersion, 4))?;
+        let version = r
+            .fixed_u32()
+            .map_err(|_| Error::new(ErrorKind::UnknownVersion, 4))?;
         if version != 1 {
             return Err(Error::new(ErrorKind::UnknownVersion, 4));
         }
@@ -111,7 +113,10 @@ impl Sections {
                 return Err(Error::new(ErrorKind::UnexpectedEnd, start));
             }
             r.skip(size)?;
-            let range = Range { start: start as u32, end: (start + size) as u32 };
+            let range = Range {
+                start: start as u32,
+                end: (start + size) as u32,
+            };
             if id == 0 {
                 // A custom section: its name must be valid UTF-8; its contents are opaque.
                 let mut c = Reader::at(bytes, start, start + size);
@@ -145,10 +150,22 @@ mod tests {
     #[test]
     fn header() {
         assert!(Sections::index(&HEADER).is_ok());
-        assert_eq!(Sections::index(b"\0asn\x01\0\0\0").unwrap_err().kind(), ErrorKind::BadMagic);
-        assert_eq!(Sections::index(b"\0asm\x02\0\0\0").unwrap_err().kind(), ErrorKind::UnknownVersion);
-        assert_eq!(Sections::index(b"\0as").unwrap_err().kind(), ErrorKind::BadMagic);
-        assert_eq!(Sections::index(b"\0asm\x01\0").unwrap_err().kind(), ErrorKind::UnknownVersion);
+        assert_eq!(
+            Sections::index(b"\0asn\x01\0\0\0").unwrap_err().kind(),
+            ErrorKind::BadMagic
+        );
+        assert_eq!(
+            Sections::index(b"\0asm\x02\0\0\0").unwrap_err().kind(),
+            ErrorKind::UnknownVersion
+        );
+        assert_eq!(
+            Sections::index(b"\0as").unwrap_err().kind(),
+            ErrorKind::BadMagic
+        );
+        assert_eq!(
+            Sections::index(b"\0asm\x01\0").unwrap_err().kind(),
+            ErrorKind::UnknownVersion
+        );
     }
 
     #[test]
@@ -156,7 +173,10 @@ mod tests {
         let m = with(&[1, 1, 0, 3, 1, 0]);
         let s = Sections::index(&m[..14]).unwrap();
         assert_eq!(s.get(SectionId::Type), Some(Range { start: 10, end: 11 }));
-        assert_eq!(s.get(SectionId::Function), Some(Range { start: 13, end: 14 }));
+        assert_eq!(
+            s.get(SectionId::Function),
+            Some(Range { start: 13, end: 14 })
+        );
         let m = with(&[3, 1, 0, 1, 1, 0]);
         let e = Sections::index(&m[..14]).unwrap_err();
         assert_eq!((e.kind(), e.offset()), (ErrorKind::SectionOutOfOrder, 11));
@@ -166,8 +186,14 @@ mod tests {
         let m = with(&[10, 1, 0, 12, 1, 0]);
         assert!(Sections::index(&m[..14]).is_err());
         let m = with(&[1, 5, 0]);
-        assert_eq!(Sections::index(&m[..11]).unwrap_err().kind(), ErrorKind::UnexpectedEnd);
+        assert_eq!(
+            Sections::index(&m[..11]).unwrap_err().kind(),
+            ErrorKind::UnexpectedEnd
+        );
         let m = with(&[13, 0]);
-        assert_eq!(Sections::index(&m[..10]).unwrap_err().kind(), ErrorKind::UnknownSection);
+        assert_eq!(
+            Sections::index(&m[..10]).unwrap_err().kind(),
+            ErrorKind::UnknownSection
+        );
     }
 }

@@ -87,7 +87,10 @@ pub struct FuncType<'wasm> {
 
 impl<'wasm> FuncType<'wasm> {
     /// The empty type `[] -> []`.
-    pub const EMPTY: FuncType<'static> = FuncType { params: &[], results: &[] };
+    pub const EMPTY: FuncType<'static> = FuncType {
+        params: &[],
+        results: &[],
+    };
 
     /// Reads and checks a function type at the reader's position (after the 0x60 byte).
     pub fn read_body(r: &mut Reader<'wasm>) -> Result<Self> {
@@ -135,19 +138,35 @@ pub struct Limits {
 pub struct MemType {
     /// Limits in pages.
     pub limits: Limits,
-    /// log2 of the page size: 16 (default) or 0.
-    pub page_size_log2: u8,
+    /// log2 of the page size as declared: 16 by default; validation accepts only 16 and 0.
+    pub page_size_log2: u32,
 }
 
 impl MemType {
-    /// The page size in bytes.
-    pub const fn page_size(&self) -> u64 {
-        1 << self.page_size_log2
+    /// Whether the page size is one this runtime supports (1 byte or 64 KiB, the two the
+    /// custom-page-sizes proposal allows).
+    pub const fn page_size_ok(&self) -> bool {
+        self.page_size_log2 == 0 || self.page_size_log2 == 16
     }
 
-    /// The largest number of pages a 32-bit memory of this page size can have.
+    /// The page size in bytes (64 KiB for an unsupported page size, rejected at validation).
+    pub const fn page_size(&self) -> u64 {
+        if self.page_size_ok() {
+            1 << self.page_size_log2
+        } else {
+            65536
+        }
+    }
+
+    /// The largest number of pages a 32-bit memory of this page size can have: 4 GiB of
+    /// bytes, and a page count that fits 32 bits (so 2^32 - 1 one-byte pages).
     pub const fn max_pages(&self) -> u64 {
-        (1u64 << 32) >> self.page_size_log2
+        let pages = (1u64 << 32) / self.page_size();
+        if pages > u32::MAX as u64 {
+            u32::MAX as u64
+        } else {
+            pages
+        }
     }
 
     /// Reads a memory type.
@@ -159,19 +178,31 @@ impl MemType {
         if flags & !0b1001 != 0 {
             return Err(crate::Error::new(ErrorKind::BadLimitsFlag, at));
         }
-        let min = r.u32()? as u64;
-        let max = if flags & 1 != 0 { Some(r.u32()? as u64) } else { None };
-        let page_size_log2 = if flags & 0b1000 != 0 {
-            let p = r.pos();
-            match r.u32()? {
-                0 => 0,
-                16 => 16,
-                _ => return Err(crate::Error::new(ErrorKind::BadPageSize, p)),
+        // With a custom page size the limits follow the newer encoding, which reads them as
+        // 64-bit and leaves the bound to validation; the classic encoding reads 32 bits.
+        let custom = flags & 0b1000 != 0;
+        let mut limit = |r: &mut Reader<'_>| {
+            if custom {
+                r.u64()
+            } else {
+                r.u32().map(u64::from)
             }
-        } else {
-            16
         };
-        Ok(MemType { limits: Limits { min, max }, page_size_log2 })
+        let min = limit(r)?;
+        let max = if flags & 1 != 0 {
+            Some(limit(r)?)
+        } else {
+            None
+        };
+        let page_size_log2 = if custom { r.u32()? } else { 16 };
+        if page_size_log2 >= 64 {
+            // Not even a 64-bit page size: an encoding error rather than an unsupported size.
+            return Err(crate::Error::new(ErrorKind::BadPageSizeEncoding, at));
+        }
+        Ok(MemType {
+            limits: Limits { min, max },
+            page_size_log2,
+        })
     }
 }
 
@@ -194,8 +225,15 @@ impl TableType {
             return Err(crate::Error::new(ErrorKind::BadLimitsFlag, at));
         }
         let min = r.u32()? as u64;
-        let max = if flags == 1 { Some(r.u32()? as u64) } else { None };
-        Ok(TableType { elem, limits: Limits { min, max } })
+        let max = if flags == 1 {
+            Some(r.u32()? as u64)
+        } else {
+            None
+        };
+        Ok(TableType {
+            elem,
+            limits: Limits { min, max },
+        })
     }
 }
 
@@ -309,7 +347,13 @@ impl MemArg {
     /// Reads a memarg.
     #[inline]
     pub fn read(r: &mut Reader<'_>) -> Result<MemArg> {
+        let at = r.pos();
         let align = r.u32()?;
+        // Exponents of 32 and above cannot be an alignment; multi-memory gives bit 6 a
+        // meaning, so the binary format treats them as malformed flags, not invalid.
+        if align >= 32 {
+            return Err(crate::Error::new(ErrorKind::BadMemArgFlags, at));
+        }
         let offset = r.u32()?;
         Ok(MemArg { align, offset })
     }
@@ -321,27 +365,55 @@ mod tests {
 
     #[test]
     fn block_types() {
-        assert_eq!(BlockType::read(&mut Reader::new(&[0x40])), Ok(BlockType::Empty));
-        assert_eq!(BlockType::read(&mut Reader::new(&[0x7e])), Ok(BlockType::Value(ValType::I64)));
-        assert_eq!(BlockType::read(&mut Reader::new(&[0x05])), Ok(BlockType::Func(5)));
-        assert_eq!(BlockType::read(&mut Reader::new(&[0x81, 0x01])), Ok(BlockType::Func(129)));
+        assert_eq!(
+            BlockType::read(&mut Reader::new(&[0x40])),
+            Ok(BlockType::Empty)
+        );
+        assert_eq!(
+            BlockType::read(&mut Reader::new(&[0x7e])),
+            Ok(BlockType::Value(ValType::I64))
+        );
+        assert_eq!(
+            BlockType::read(&mut Reader::new(&[0x05])),
+            Ok(BlockType::Func(5))
+        );
+        assert_eq!(
+            BlockType::read(&mut Reader::new(&[0x81, 0x01])),
+            Ok(BlockType::Func(129))
+        );
         assert!(BlockType::read(&mut Reader::new(&[0x7b])).is_err()); // v128
     }
 
     #[test]
     fn mem_types() {
         let m = MemType::read(&mut Reader::new(&[0x01, 1, 2])).unwrap();
-        assert_eq!(m.limits, Limits { min: 1, max: Some(2) });
+        assert_eq!(
+            m.limits,
+            Limits {
+                min: 1,
+                max: Some(2)
+            }
+        );
         assert_eq!(m.page_size(), 65536);
         let m = MemType::read(&mut Reader::new(&[0x08, 7, 0])).unwrap();
         assert_eq!((m.limits.min, m.page_size()), (7, 1));
-        assert_eq!(MemType::read(&mut Reader::new(&[0x08, 7, 3])).unwrap_err().kind(), ErrorKind::BadPageSize);
-        assert_eq!(MemType::read(&mut Reader::new(&[0x04, 0])).unwrap_err().kind(), ErrorKind::BadLimitsFlag);
+        assert!(!MemType::read(&mut Reader::new(&[0x08, 7, 3]))
+            .unwrap()
+            .page_size_ok());
+        assert_eq!(
+            MemType::read(&mut Reader::new(&[0x04, 0]))
+                .unwrap_err()
+                .kind(),
+            ErrorKind::BadLimitsFlag
+        );
     }
 
     #[test]
     fn global_type_packs() {
-        let g = GlobalType { ty: ValType::F64, mutable: true };
+        let g = GlobalType {
+            ty: ValType::F64,
+            mutable: true,
+        };
         assert_eq!(GlobalType::unpack(g.pack()), g);
     }
 }

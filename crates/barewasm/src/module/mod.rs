@@ -178,19 +178,40 @@ impl<'wasm, 's> Module<'wasm, 's> {
 
     /// Function type `idx`.
     pub fn func_type(&self, idx: u32) -> FuncType<'wasm> {
-        let off = self.tables.types.get(idx as usize * TYPE_WORDS).copied().unwrap_or(0);
+        let off = self
+            .tables
+            .types
+            .get(idx as usize * TYPE_WORDS)
+            .copied()
+            .unwrap_or(0);
         read_func_type(self.bytes, off)
     }
 
     /// The canonical index of type `idx`: equal for structurally equal types.
     pub fn canonical_type(&self, idx: u32) -> u32 {
-        self.tables.types.get(idx as usize * TYPE_WORDS + 1).copied().unwrap_or(u32::MAX)
+        self.tables
+            .types
+            .get(idx as usize * TYPE_WORDS + 1)
+            .copied()
+            .unwrap_or(u32::MAX)
     }
 
     /// Function `idx`'s record.
     pub fn func(&self, idx: u32) -> FuncInfo {
-        let w = |k: usize| self.tables.funcs.get(idx as usize * FUNC_WORDS + k).copied().unwrap_or(0);
-        FuncInfo { type_idx: w(0), code_start: w(1), side_start: w(2), locals: w(3), max_height: w(4) }
+        let w = |k: usize| {
+            self.tables
+                .funcs
+                .get(idx as usize * FUNC_WORDS + k)
+                .copied()
+                .unwrap_or(0)
+        };
+        FuncInfo {
+            type_idx: w(0),
+            code_start: w(1),
+            side_start: w(2),
+            locals: w(3),
+            max_height: w(4),
+        }
     }
 
     /// The type of function `idx`.
@@ -212,12 +233,19 @@ impl<'wasm, 's> Module<'wasm, 's> {
 
     /// Global `idx`'s type.
     pub fn global_type(&self, idx: u32) -> Option<GlobalType> {
-        self.tables.globals.get(idx as usize * GLOBAL_WORDS).map(|&w| GlobalType::unpack(w))
+        self.tables
+            .globals
+            .get(idx as usize * GLOBAL_WORDS)
+            .map(|&w| GlobalType::unpack(w))
     }
 
     /// Offset of defined global `idx`'s initialiser expression (0 for imports).
     pub fn global_init(&self, idx: u32) -> u32 {
-        self.tables.globals.get(idx as usize * GLOBAL_WORDS + 1).copied().unwrap_or(0)
+        self.tables
+            .globals
+            .get(idx as usize * GLOBAL_WORDS + 1)
+            .copied()
+            .unwrap_or(0)
     }
 
     /// Offset of element segment `idx`.
@@ -238,5 +266,6 @@ impl<'wasm, 's> Module<'wasm, 's> {
 
 /// Reads the function type whose parameter count starts at `off` (checked at validation).
 pub(crate) fn read_func_type(bytes: &[u8], off: u32) -> FuncType<'_> {
-    FuncType::read_body(&mut Reader::at(bytes, off as usize, bytes.len())).unwrap_or(FuncType::EMPTY)
+    FuncType::read_body(&mut Reader::at(bytes, off as usize, bytes.len()))
+        .unwrap_or(FuncType::EMPTY)
 }

@@ -106,16 +106,30 @@ mod tests {
     #[test]
     fn fields_round_trip() {
         let e = SideEntry::new(0x7f_ffff, 0x7_ffff, 1023, 4095, 0).unwrap();
-        assert_eq!((e.target_pc(), e.target_stp(), e.keep(), e.drop()), (0x7f_ffff, 0x7_ffff, 1023, 4095));
+        assert_eq!(
+            (e.target_pc(), e.target_stp(), e.keep(), e.drop()),
+            (0x7f_ffff, 0x7_ffff, 1023, 4095)
+        );
         let e = SideEntry::new(5, 3, 1, 2, 0).unwrap();
-        assert_eq!((e.target_pc(), e.target_stp(), e.keep(), e.drop()), (5, 3, 1, 2));
+        assert_eq!(
+            (e.target_pc(), e.target_stp(), e.keep(), e.drop()),
+            (5, 3, 1, 2)
+        );
         let p = e.with_targets(9, 4, 0).unwrap();
-        assert_eq!((p.target_pc(), p.target_stp(), p.keep(), p.drop()), (9, 4, 1, 2));
+        assert_eq!(
+            (p.target_pc(), p.target_stp(), p.keep(), p.drop()),
+            (9, 4, 1, 2)
+        );
     }
 
     #[test]
     fn overflow_is_an_error_not_a_wrap() {
-        for (pc, stp, keep, drop) in [(1 << 23, 0, 0, 0), (0, 1 << 19, 0, 0), (0, 0, 1024, 0), (0, 0, 0, 4096)] {
+        for (pc, stp, keep, drop) in [
+            (1 << 23, 0, 0, 0),
+            (0, 1 << 19, 0, 0),
+            (0, 0, 1024, 0),
+            (0, 0, 0, 4096),
+        ] {
             let e = SideEntry::new(pc, stp, keep, drop, 42).unwrap_err();
             assert_eq!((e.kind(), e.offset()), (ErrorKind::FunctionTooLarge, 42));
         }

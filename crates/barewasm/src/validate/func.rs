@@ -81,7 +81,14 @@ impl Frame {
         } else {
             BlockType::Value(ValType::from_byte(w[1] as u8).unwrap_or(ValType::I32))
         };
-        Frame { kind, unreachable: w[0] & 8 != 0, link: w[0] >> 8, ty, height: w[2], aux: w[3] }
+        Frame {
+            kind,
+            unreachable: w[0] & 8 != 0,
+            link: w[0] >> 8,
+            ty,
+            height: w[2],
+            aux: w[3],
+        }
     }
 }
 
@@ -179,7 +186,11 @@ impl<'c, 'wasm, 'a, 'd> FuncValidator<'c, 'wasm, 'a, 'd> {
 
     /// Validates the body in `r` (local declarations, then code, then nothing) of a
     /// function of type `ty`.
-    pub(crate) fn validate(mut self, r: &mut Reader<'wasm>, ty: FuncType<'wasm>) -> Result<BodyFacts> {
+    pub(crate) fn validate(
+        mut self,
+        r: &mut Reader<'wasm>,
+        ty: FuncType<'wasm>,
+    ) -> Result<BodyFacts> {
         for &p in ty.params {
             self.push_slot(p, r.pos())?;
         }
@@ -207,19 +218,27 @@ impl<'c, 'wasm, 'a, 'd> FuncValidator<'c, 'wasm, 'a, 'd> {
     }
 
     fn read_locals(&mut self, r: &mut Reader<'wasm>) -> Result<()> {
+        // Decode every declaration first: a count overflow is malformed, which the spec
+        // puts before any limit of ours.
         let groups = r.count()?;
+        let decls = r.clone();
         let mut total: u64 = self.n_slots as u64;
         for _ in 0..groups {
             let at = r.pos();
-            let n = r.u32()? as u64;
-            total += n;
+            total += r.u32()? as u64;
             if total > u32::MAX as u64 {
                 return Err(Error::new(ErrorKind::TooManyLocals, at));
             }
-            let t = crate::binary::types::read_valtype(r)?;
-            if total as usize > self.slots.len() {
-                return Err(Error::new(ErrorKind::OperandStackOverflow, at));
-            }
+            crate::binary::types::read_valtype(r)?;
+        }
+        if total as usize > self.slots.len() {
+            return Err(Error::new(ErrorKind::OperandStackOverflow, decls.pos()));
+        }
+        let mut decls = decls;
+        for _ in 0..groups {
+            let at = decls.pos();
+            let n = decls.u32()?;
+            let t = crate::binary::types::read_valtype(&mut decls)?;
             for _ in 0..n {
                 self.push_slot(t as u8, at)?;
             }
@@ -306,7 +325,11 @@ impl<'c, 'wasm, 'a, 'd> FuncValidator<'c, 'wasm, 'a, 'd> {
         let mut pos = self.n_slots;
         for &t in types.iter().rev() {
             if pos == f.height as usize {
-                return if f.unreachable { Ok(()) } else { Err(Error::new(ErrorKind::TypeMismatch, at)) };
+                return if f.unreachable {
+                    Ok(())
+                } else {
+                    Err(Error::new(ErrorKind::TypeMismatch, at))
+                };
             }
             pos -= 1;
             let actual = self.slots[pos];
@@ -330,9 +353,18 @@ impl<'c, 'wasm, 'a, 'd> FuncValidator<'c, 'wasm, 'a, 'd> {
     fn block_sig(&self, ty: BlockType, at: usize) -> Result<FuncType<'wasm>> {
         Ok(match ty {
             BlockType::Empty => FuncType::EMPTY,
-            BlockType::Value(t) => FuncType { params: &[], results: one(t) },
-            BlockType::Func(FUNC_BODY) => FuncType { params: &[], results: self.results },
-            BlockType::Func(i) => self.ctx.func_type(i).ok_or(Error::new(ErrorKind::UnknownType, at))?,
+            BlockType::Value(t) => FuncType {
+                params: &[],
+                results: one(t),
+            },
+            BlockType::Func(FUNC_BODY) => FuncType {
+                params: &[],
+                results: self.results,
+            },
+            BlockType::Func(i) => self
+                .ctx
+                .func_type(i)
+                .ok_or(Error::new(ErrorKind::UnknownType, at))?,
         })
     }
 
@@ -341,8 +373,19 @@ impl<'c, 'wasm, 'a, 'd> FuncValidator<'c, 'wasm, 'a, 'd> {
             return Err(Error::new(ErrorKind::NestingTooDeep, at));
         }
         let sig = self.block_sig(ty, at)?;
-        let link = if kind == Kind::Loop { (self.side.len - self.side_start) as u32 } else { 0 };
-        let f = Frame { kind, unreachable: false, link, ty, height: self.n_slots as u32, aux };
+        let link = if kind == Kind::Loop {
+            (self.side.len - self.side_start) as u32
+        } else {
+            0
+        };
+        let f = Frame {
+            kind,
+            unreachable: false,
+            link,
+            ty,
+            height: self.n_slots as u32,
+            aux,
+        };
         self.n_frames += 1;
         self.max_nesting = self.max_nesting.max(self.n_frames);
         self.set_frame(0, &f);
@@ -363,7 +406,11 @@ impl<'c, 'wasm, 'a, 'd> FuncValidator<'c, 'wasm, 'a, 'd> {
 
     fn label_types(&self, f: &Frame, at: usize) -> Result<&'wasm [u8]> {
         let sig = self.block_sig(f.ty, at)?;
-        Ok(if f.kind == Kind::Loop { sig.params } else { sig.results })
+        Ok(if f.kind == Kind::Loop {
+            sig.params
+        } else {
+            sig.results
+        })
     }
 
     fn set_unreachable(&mut self) {
@@ -394,7 +441,9 @@ impl<'c, 'wasm, 'a, 'd> FuncValidator<'c, 'wasm, 'a, 'd> {
         let keep = self.label_types(&f, at)?.len() as u32;
         // In unreachable code the stack may be shorter than the label needs; such a branch
         // never executes, so its drop count is irrelevant.
-        let drop = (self.n_slots as u32).saturating_sub(f.height).saturating_sub(keep);
+        let drop = (self.n_slots as u32)
+            .saturating_sub(f.height)
+            .saturating_sub(keep);
         let entry = if f.kind == Kind::Loop {
             SideEntry::new(f.aux, f.link, keep, drop, at)?
         } else {
@@ -420,7 +469,8 @@ impl<'c, 'wasm, 'a, 'd> FuncValidator<'c, 'wasm, 'a, 'd> {
             let i = self.side_start + link as usize - 1;
             let e = SideEntry(self.side.get(i));
             link = e.pending_link();
-            self.side.set(i, e.with_targets(target_pc, target_stp, at)?.0);
+            self.side
+                .set(i, e.with_targets(target_pc, target_stp, at)?.0);
         }
         Ok(())
     }
@@ -433,7 +483,9 @@ impl<'c, 'wasm, 'a, 'd> FuncValidator<'c, 'wasm, 'a, 'd> {
     }
 
     fn table(&self, idx: u32, at: usize) -> Result<ValType> {
-        self.ctx.table_elem(idx).ok_or(Error::new(ErrorKind::UnknownTable, at))
+        self.ctx
+            .table_elem(idx)
+            .ok_or(Error::new(ErrorKind::UnknownTable, at))
     }
 
     fn local(&self, idx: u32, at: usize) -> Result<u8> {
@@ -466,10 +518,15 @@ impl<'c, 'wasm, 'a, 'd> FuncValidator<'c, 'wasm, 'a, 'd> {
             }
             Sig::Load(t, natural) | Sig::Store(t, natural) => {
                 let m = match instr {
-                    Instr::I32Load { m } | Instr::I64Load { m } | Instr::F32Load { m } | Instr::F64Load { m } => m,
+                    Instr::I32Load { m }
+                    | Instr::I64Load { m }
+                    | Instr::F32Load { m }
+                    | Instr::F64Load { m } => m,
                     Instr::I32Load8S { m } | Instr::I32Load8U { m } | Instr::I32Load16S { m } => m,
                     Instr::I32Load16U { m } | Instr::I64Load8S { m } | Instr::I64Load8U { m } => m,
-                    Instr::I64Load16S { m } | Instr::I64Load16U { m } | Instr::I64Load32S { m } => m,
+                    Instr::I64Load16S { m } | Instr::I64Load16U { m } | Instr::I64Load32S { m } => {
+                        m
+                    }
                     Instr::I64Load32U { m } | Instr::I32Store { m } | Instr::I64Store { m } => m,
                     Instr::F32Store { m } | Instr::F64Store { m } | Instr::I32Store8 { m } => m,
                     Instr::I32Store16 { m } | Instr::I64Store8 { m } | Instr::I64Store16 { m } => m,
@@ -527,7 +584,12 @@ impl<'c, 'wasm, 'a, 'd> FuncValidator<'c, 'wasm, 'a, 'd> {
                 // A false condition lands just after `else`, past the else entry.
                 let target_pc = (r.pos() - self.code_start) as u32;
                 self.patch_if(f.aux, target_pc, self.rel_stp(), at)?;
-                let ef = Frame { kind: Kind::Else, unreachable: false, link: else_idx + 1, ..f };
+                let ef = Frame {
+                    kind: Kind::Else,
+                    unreachable: false,
+                    link: else_idx + 1,
+                    ..f
+                };
                 self.n_frames += 1;
                 self.set_frame(0, &ef);
                 self.push_all(sig.params, at)?;
@@ -608,7 +670,10 @@ impl<'c, 'wasm, 'a, 'd> FuncValidator<'c, 'wasm, 'a, 'd> {
                 self.set_unreachable();
             }
             Instr::Call { func } => {
-                let ty = self.ctx.func_sig(func).ok_or(Error::new(ErrorKind::UnknownFunction, at))?;
+                let ty = self
+                    .ctx
+                    .func_sig(func)
+                    .ok_or(Error::new(ErrorKind::UnknownFunction, at))?;
                 self.pop_all(ty.params, at)?;
                 self.push_all(ty.results, at)?;
             }
@@ -616,7 +681,10 @@ impl<'c, 'wasm, 'a, 'd> FuncValidator<'c, 'wasm, 'a, 'd> {
                 if self.table(table, at)? != FuncRef {
                     return Err(Error::new(ErrorKind::TypeMismatch, at));
                 }
-                let sig = self.ctx.func_type(ty).ok_or(Error::new(ErrorKind::UnknownType, at))?;
+                let sig = self
+                    .ctx
+                    .func_type(ty)
+                    .ok_or(Error::new(ErrorKind::UnknownType, at))?;
                 self.pop(I32, at)?;
                 self.pop_all(sig.params, at)?;
                 self.push_all(sig.results, at)?;
@@ -628,7 +696,8 @@ impl<'c, 'wasm, 'a, 'd> FuncValidator<'c, 'wasm, 'a, 'd> {
                 self.pop(I32, at)?;
                 let t1 = self.pop_any(at)?;
                 let t2 = self.pop_any(at)?;
-                let is_num = |t: u8| t == UNKNOWN || ValType::from_byte(t).is_some_and(|v| !v.is_ref());
+                let is_num =
+                    |t: u8| t == UNKNOWN || ValType::from_byte(t).is_some_and(|v| !v.is_ref());
                 if !(is_num(t1) && is_num(t2)) {
                     return Err(Error::new(ErrorKind::TypeMismatch, at));
                 }
@@ -661,11 +730,17 @@ impl<'c, 'wasm, 'a, 'd> FuncValidator<'c, 'wasm, 'a, 'd> {
                 self.push_slot(t, at)?;
             }
             Instr::GlobalGet { global } => {
-                let g = self.ctx.global(global).ok_or(Error::new(ErrorKind::UnknownGlobal, at))?;
+                let g = self
+                    .ctx
+                    .global(global)
+                    .ok_or(Error::new(ErrorKind::UnknownGlobal, at))?;
                 self.push(g.ty, at)?;
             }
             Instr::GlobalSet { global } => {
-                let g = self.ctx.global(global).ok_or(Error::new(ErrorKind::UnknownGlobal, at))?;
+                let g = self
+                    .ctx
+                    .global(global)
+                    .ok_or(Error::new(ErrorKind::UnknownGlobal, at))?;
                 if !g.mutable {
                     return Err(Error::new(ErrorKind::ImmutableGlobal, at));
                 }
@@ -716,14 +791,19 @@ impl<'c, 'wasm, 'a, 'd> FuncValidator<'c, 'wasm, 'a, 'd> {
             }
             Instr::TableInit { elem, table } => {
                 let t = self.table(table, at)?;
-                let e = self.ctx.elem_type(elem).ok_or(Error::new(ErrorKind::UnknownElem, at))?;
+                let e = self
+                    .ctx
+                    .elem_type(elem)
+                    .ok_or(Error::new(ErrorKind::UnknownElem, at))?;
                 if t != e {
                     return Err(Error::new(ErrorKind::TypeMismatch, at));
                 }
                 self.pop_all(&[0x7f, 0x7f, 0x7f], at)?;
             }
             Instr::ElemDrop { elem } => {
-                self.ctx.elem_type(elem).ok_or(Error::new(ErrorKind::UnknownElem, at))?;
+                self.ctx
+                    .elem_type(elem)
+                    .ok_or(Error::new(ErrorKind::UnknownElem, at))?;
             }
             Instr::TableCopy { dst, src } => {
                 let d = self.table(dst, at)?;

@@ -78,7 +78,9 @@ impl<'wasm> Ctx<'wasm, '_> {
         if idx >= self.n_globals {
             return None;
         }
-        Some(GlobalType::unpack(self.globals_w[idx as usize * GLOBAL_WORDS].get()))
+        Some(GlobalType::unpack(
+            self.globals_w[idx as usize * GLOBAL_WORDS].get(),
+        ))
     }
 
     pub fn elem_type(&self, idx: u32) -> Option<ValType> {
@@ -86,7 +88,9 @@ impl<'wasm> Ctx<'wasm, '_> {
             return None;
         }
         let off = self.elems_w[idx as usize].get() as usize;
-        elem_header(&mut Reader::at(self.bytes, off, self.bytes.len())).ok().map(|h| h.ty)
+        elem_header(&mut Reader::at(self.bytes, off, self.bytes.len()))
+            .ok()
+            .map(|h| h.ty)
     }
 
     fn declare(&self, func: u32) {
@@ -96,7 +100,9 @@ impl<'wasm> Ctx<'wasm, '_> {
     }
 
     pub fn is_declared(&self, func: u32) -> bool {
-        self.declared.get(func as usize / 64).is_some_and(|w| w.get() & (1 << (func % 64)) != 0)
+        self.declared
+            .get(func as usize / 64)
+            .is_some_and(|w| w.get() & (1 << (func % 64)) != 0)
     }
 }
 
@@ -142,7 +148,13 @@ fn elem_header(r: &mut Reader<'_>) -> Result<ElemHeader> {
     } else {
         ValType::FuncRef
     };
-    Ok(ElemHeader { ty, table, declarative: passive_or_declarative && explicit_table, exprs, offset_expr })
+    Ok(ElemHeader {
+        ty,
+        table,
+        declarative: passive_or_declarative && explicit_table,
+        exprs,
+        offset_expr,
+    })
 }
 
 /// Skips a constant expression (decoding each instruction) up to and including its `end`.
@@ -160,7 +172,8 @@ fn skip_const_expr(r: &mut Reader<'_>) -> Result<()> {
 /// Bytes of scratch [`Module::new`] needs for a module with these counts under `limits`.
 pub fn scratch_bytes(counts: &Counts, limits: &Limits) -> usize {
     let bitset = (counts.funcs as usize).div_ceil(64) * 8;
-    let bodies = limits.max_nesting as usize * FRAME_WORDS * 4 + (limits.max_function_slots as usize).next_multiple_of(8);
+    let bodies = limits.max_nesting as usize * FRAME_WORDS * 4
+        + (limits.max_function_slots as usize).next_multiple_of(8);
     let exports = counts.exports as usize * 8;
     bitset + bodies.max(exports)
 }
@@ -191,14 +204,38 @@ impl<'wasm, 's> Module<'wasm, 's> {
         let index_u64 = counts.index_words().div_ceil(2);
         let needed_index = skipped + index_u64 * 8;
         let mut rest = words;
-        let index = take(&mut rest, index_u64, BufferKind::State, needed_index, state_len)?;
+        let index = take(
+            &mut rest,
+            index_u64,
+            BufferKind::State,
+            needed_index,
+            state_len,
+        )?;
         let index: &'s mut [u32] = bytemuck::cast_slice_mut(index);
         let mut iw: &'s mut [u32] = index;
-        let types = take(&mut iw, counts.types as usize * TYPE_WORDS, BufferKind::State, 0, 0)?;
-        let funcs = take(&mut iw, counts.funcs as usize * FUNC_WORDS, BufferKind::State, 0, 0)?;
+        let types = take(
+            &mut iw,
+            counts.types as usize * TYPE_WORDS,
+            BufferKind::State,
+            0,
+            0,
+        )?;
+        let funcs = take(
+            &mut iw,
+            counts.funcs as usize * FUNC_WORDS,
+            BufferKind::State,
+            0,
+            0,
+        )?;
         let tables = take(&mut iw, counts.tables as usize, BufferKind::State, 0, 0)?;
         let memories = take(&mut iw, counts.memories as usize, BufferKind::State, 0, 0)?;
-        let globals = take(&mut iw, counts.globals as usize * GLOBAL_WORDS, BufferKind::State, 0, 0)?;
+        let globals = take(
+            &mut iw,
+            counts.globals as usize * GLOBAL_WORDS,
+            BufferKind::State,
+            0,
+            0,
+        )?;
         let elems = take(&mut iw, counts.elems as usize, BufferKind::State, 0, 0)?;
         let datas = take(&mut iw, counts.datas as usize, BufferKind::State, 0, 0)?;
 
@@ -207,14 +244,27 @@ impl<'wasm, 's> Module<'wasm, 's> {
         let scratch_len = scratch.len();
         let (sw, s_skipped) = align_u64(scratch);
         if sw.len() * 8 < need_scratch {
-            return Err(Error::buffer(BufferKind::Scratch, need_scratch + s_skipped, scratch_len));
+            return Err(Error::buffer(
+                BufferKind::Scratch,
+                need_scratch + s_skipped,
+                scratch_len,
+            ));
         }
         let mut srest = sw;
-        let declared = take(&mut srest, (counts.funcs as usize).div_ceil(64), BufferKind::Scratch, 0, 0)?;
+        let declared = take(
+            &mut srest,
+            (counts.funcs as usize).div_ceil(64),
+            BufferKind::Scratch,
+            0,
+            0,
+        )?;
         declared.fill(0);
         let work: &mut [u64] = srest;
 
-        let mut side = SideSink { entries: rest, len: 0 };
+        let mut side = SideSink {
+            entries: rest,
+            len: 0,
+        };
         let start;
         let mut facts = ValidationFacts::default();
         {
@@ -236,7 +286,11 @@ impl<'wasm, 's> Module<'wasm, 's> {
             };
             let mut mems_w = Cell::from_mut(&mut *memories).as_slice_of_cells().iter();
             let mut datas_w = Cell::from_mut(&mut *datas).as_slice_of_cells().iter();
-            let mut v = ModuleValidator { ctx: &mut ctx, sections: &sections, counts: &counts };
+            let mut v = ModuleValidator {
+                ctx: &mut ctx,
+                sections: &sections,
+                counts: &counts,
+            };
             v.types()?;
             v.imports(&mut mems_w)?;
             v.functions()?;
@@ -263,7 +317,15 @@ impl<'wasm, 's> Module<'wasm, 's> {
             bytes,
             sections,
             counts,
-            tables: Tables { types, funcs, tables, memories, globals, elems, datas },
+            tables: Tables {
+                types,
+                funcs,
+                tables,
+                memories,
+                globals,
+                elems,
+                datas,
+            },
             side: side_used,
             start,
             state_bytes: needed_state,
@@ -273,12 +335,21 @@ impl<'wasm, 's> Module<'wasm, 's> {
     }
 }
 
-/// Reads how many of each entity the module has (the import section is decoded for it).
+/// How many of each entity the module in `bytes` has, read from its section headers (the
+/// import section is decoded for it). Enough to size scratch with [`scratch_bytes`].
+pub fn counts(bytes: &[u8]) -> Result<Counts> {
+    count_entities(bytes, &Sections::index(bytes)?)
+}
+
 fn count_entities(bytes: &[u8], s: &Sections) -> Result<Counts> {
     let mut c = Counts::default();
     let count = |id| -> Result<u32> {
         let mut r = s.reader(bytes, id);
-        if r.is_empty() { Ok(0) } else { r.u32() }
+        if r.is_empty() {
+            Ok(0)
+        } else {
+            r.u32()
+        }
     };
     c.types = count(SectionId::Type)?;
     let mut r = s.reader(bytes, SectionId::Import);
@@ -310,7 +381,10 @@ fn count_entities(bytes: &[u8], s: &Sections) -> Result<Counts> {
             return Err(r.err(ErrorKind::SectionSizeMismatch));
         }
     }
-    let add = |a: u32, b: u32, at: usize| a.checked_add(b).ok_or(Error::new(ErrorKind::ImplementationLimit, at));
+    let add = |a: u32, b: u32, at: usize| {
+        a.checked_add(b)
+            .ok_or(Error::new(ErrorKind::ImplementationLimit, at))
+    };
     c.funcs = add(c.imported_funcs, count(SectionId::Function)?, 0)?;
     c.tables = add(c.imported_tables, count(SectionId::Table)?, 0)?;
     c.memories = add(c.imported_memories, count(SectionId::Memory)?, 0)?;
@@ -321,7 +395,9 @@ fn count_entities(bytes: &[u8], s: &Sections) -> Result<Counts> {
     // Every entity takes at least one byte of the module: larger counts are malformed, and
     // rejecting them here keeps buffer arithmetic far from overflow.
     let limit = bytes.len() as u32;
-    for n in [c.types, c.funcs, c.tables, c.memories, c.globals, c.exports, c.elems, c.datas] {
+    for n in [
+        c.types, c.funcs, c.tables, c.memories, c.globals, c.exports, c.elems, c.datas,
+    ] {
         if n > limit {
             return Err(Error::new(ErrorKind::UnexpectedEnd, bytes.len()));
         }
@@ -344,7 +420,13 @@ fn finish(r: &Reader<'_>) -> Result<()> {
     }
 }
 
-fn check_limits(min: u64, max: Option<u64>, bound: u64, too_large: ErrorKind, at: usize) -> Result<()> {
+fn check_limits(
+    min: u64,
+    max: Option<u64>,
+    bound: u64,
+    too_large: ErrorKind,
+    at: usize,
+) -> Result<()> {
     if min > bound || max.is_some_and(|m| m > bound) {
         return Err(Error::new(too_large, at));
     }
@@ -355,11 +437,26 @@ fn check_limits(min: u64, max: Option<u64>, bound: u64, too_large: ErrorKind, at
 }
 
 fn check_mem_type(m: &MemType, at: usize) -> Result<()> {
-    check_limits(m.limits.min, m.limits.max, m.max_pages(), ErrorKind::MemoryTooLarge, at)
+    if !m.page_size_ok() {
+        return Err(Error::new(ErrorKind::BadPageSize, at));
+    }
+    check_limits(
+        m.limits.min,
+        m.limits.max,
+        m.max_pages(),
+        ErrorKind::MemoryTooLarge,
+        at,
+    )
 }
 
 fn check_table_type(t: &TableType, at: usize) -> Result<()> {
-    check_limits(t.limits.min, t.limits.max, u32::MAX as u64, ErrorKind::BadLimits, at)
+    check_limits(
+        t.limits.min,
+        t.limits.max,
+        u32::MAX as u64,
+        ErrorKind::BadLimits,
+        at,
+    )
 }
 
 impl<'wasm> ModuleValidator<'_, 'wasm, '_> {
@@ -439,7 +536,12 @@ impl<'wasm> ModuleValidator<'_, 'wasm, '_> {
         finish(&r)
     }
 
-    fn add_memory<'c>(&mut self, mems: &mut impl Iterator<Item = &'c Cell<u32>>, off: usize, at: usize) -> Result<()> {
+    fn add_memory<'c>(
+        &mut self,
+        mems: &mut impl Iterator<Item = &'c Cell<u32>>,
+        off: usize,
+        at: usize,
+    ) -> Result<()> {
         if self.ctx.memories >= 1 {
             return Err(Error::new(ErrorKind::MultipleMemories, at));
         }
@@ -598,7 +700,11 @@ impl<'wasm> ModuleValidator<'_, 'wasm, '_> {
         let hashes = &mut work[..len];
         hashes.sort_unstable();
         let name_at = |w: u64| {
-            let mut nr = Reader::at(self.ctx.bytes, (w & 0xffff_ffff) as usize, self.ctx.bytes.len());
+            let mut nr = Reader::at(
+                self.ctx.bytes,
+                (w & 0xffff_ffff) as usize,
+                self.ctx.bytes.len(),
+            );
             nr.name().unwrap_or("")
         };
         let mut i = 0;
@@ -628,7 +734,10 @@ impl<'wasm> ModuleValidator<'_, 'wasm, '_> {
         let at = r.pos();
         let f = r.u32()?;
         finish(&r)?;
-        let ty = self.ctx.func_sig(f).ok_or(Error::new(ErrorKind::UnknownFunction, at))?;
+        let ty = self
+            .ctx
+            .func_sig(f)
+            .ok_or(Error::new(ErrorKind::UnknownFunction, at))?;
         if !ty.params.is_empty() || !ty.results.is_empty() {
             return Err(Error::new(ErrorKind::BadStartFunction, at));
         }
@@ -645,7 +754,10 @@ impl<'wasm> ModuleValidator<'_, 'wasm, '_> {
             let seg = r.pos();
             let h = elem_header(&mut r)?;
             if let Some(table) = h.table {
-                let t = self.ctx.table_type(table).ok_or(Error::new(ErrorKind::UnknownTable, seg))?;
+                let t = self
+                    .ctx
+                    .table_type(table)
+                    .ok_or(Error::new(ErrorKind::UnknownTable, seg))?;
                 let mut e = Reader::at(self.ctx.bytes, h.offset_expr, self.ctx.bytes.len());
                 self.const_expr(&mut e, ValType::I32, self.ctx.n_globals)?;
                 if t.elem != h.ty {
@@ -689,7 +801,13 @@ impl<'wasm> ModuleValidator<'_, 'wasm, '_> {
         Ok(())
     }
 
-    fn code(&mut self, work: &mut [u64], limits: &Limits, side: &mut SideSink<'_>, facts: &mut ValidationFacts) -> Result<()> {
+    fn code(
+        &mut self,
+        work: &mut [u64],
+        limits: &Limits,
+        side: &mut SideSink<'_>,
+        facts: &mut ValidationFacts,
+    ) -> Result<()> {
         let mut r = self.reader(SectionId::Code);
         let defined = self.counts.funcs - self.counts.imported_funcs;
         let n = if r.is_empty() { 0 } else { r.u32()? };
@@ -697,7 +815,8 @@ impl<'wasm> ModuleValidator<'_, 'wasm, '_> {
             return Err(Error::new(ErrorKind::FunctionCodeMismatch, r.pos()));
         }
         let work: &mut [u32] = bytemuck::cast_slice_mut(work);
-        let (frames, slots) = work.split_at_mut((limits.max_nesting as usize * FRAME_WORDS).min(work.len()));
+        let (frames, slots) =
+            work.split_at_mut((limits.max_nesting as usize * FRAME_WORDS).min(work.len()));
         let slots: &mut [u8] = bytemuck::cast_slice_mut(slots);
         let slots_len = (limits.max_function_slots as usize).min(slots.len());
         let slots = &mut slots[..slots_len];
