@@ -181,7 +181,7 @@ impl MemType {
         // With a custom page size the limits follow the newer encoding, which reads them as
         // 64-bit and leaves the bound to validation; the classic encoding reads 32 bits.
         let custom = flags & 0b1000 != 0;
-        let mut limit = |r: &mut Reader<'_>| {
+        let limit = |r: &mut Reader<'_>| {
             if custom {
                 r.u64()
             } else {

@@ -843,3 +843,113 @@ impl<'c, 'wasm, 'a, 'd> FuncValidator<'c, 'wasm, 'a, 'd> {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::module::side_table::SideEntry;
+    use crate::{Limits, Module};
+    use std::vec;
+    use std::vec::Vec;
+
+    /// Validates a one-function module; returns its code bytes and side-table entries as
+    /// `(target_pc, target_stp, keep, drop)`.
+    fn side_table(wat: &str) -> (Vec<u8>, Vec<(u32, u32, u32, u32)>) {
+        let bytes = wat::parse_str(wat).unwrap();
+        let (mut state, mut scratch) = (vec![0u8; 4096], vec![0u8; 64 * 1024]);
+        let (m, _) = Module::new(&bytes, &mut state, &mut scratch, &Limits::DEFAULT).unwrap();
+        let f = m.func(0);
+        let code = bytes[f.code_start as usize..].to_vec();
+        let entries = m
+            .side_table()
+            .iter()
+            .map(|&e| {
+                let e = SideEntry(e);
+                (e.target_pc(), e.target_stp(), e.keep(), e.drop())
+            })
+            .collect();
+        (code, entries)
+    }
+
+    #[test]
+    fn forward_branch_lands_after_end_with_its_values() {
+        // block (result i32) i32.const 1 i32.const 2 br 0 end drop
+        // code: 02 7f | 41 01 | 41 02 | 0c 00 | 0b | 1a | 0b
+        let (code, e) = side_table("(func (block (result i32) i32.const 1 i32.const 2 br 0) drop)");
+        assert_eq!(&code[..2], &[0x02, 0x7f]);
+        assert_eq!(code[9], 0x1a, "target is the drop after the block's end");
+        assert_eq!(e, vec![(9, 1, 1, 1)]);
+    }
+
+    #[test]
+    fn loop_branch_lands_at_body_start() {
+        // loop 40 | i32.const 0 | br_if 0 | end | end
+        let (code, e) = side_table("(func (loop (br_if 0 (i32.const 0))))");
+        assert_eq!(&code[..2], &[0x03, 0x40]);
+        assert_eq!(e, vec![(2, 0, 0, 0)]);
+    }
+
+    #[test]
+    fn if_else_entries() {
+        // 0: i32.const 1 | 2: if 7f | 4: i32.const 2 | 6: else | 7: i32.const 3 | 9: end | 10: drop | 11: end
+        let (code, e) = side_table("(func (if (result i32) (i32.const 1) (then (i32.const 2)) (else (i32.const 3))) drop)");
+        assert_eq!(code[6], 0x05);
+        assert_eq!(code[9], 0x0b);
+        // The if entry skips past `else` and its own entry; the else entry jumps past `end`.
+        assert_eq!(e, vec![(7, 2, 0, 0), (10, 2, 1, 0)]);
+    }
+
+    #[test]
+    fn if_without_else_lands_after_end() {
+        // 0: i32.const 0 | 2: if 40 | 4: nop | 5: end | 6: end
+        let (_, e) = side_table("(func (if (i32.const 0) (then nop)))");
+        assert_eq!(e, vec![(6, 1, 0, 0)]);
+    }
+
+    #[test]
+    fn br_table_has_an_entry_per_target_and_default() {
+        // 0: block 40 | 2: block 40 | 4: i32.const 0 | 6: br_table 0 1 0 (0e 02 00 01 00)
+        // 11: end | 12: end | 13: end
+        let (code, e) = side_table("(func (block (block (br_table 0 1 0 (i32.const 0)))))");
+        assert_eq!(code[6], 0x0e);
+        assert_eq!(e, vec![(12, 3, 0, 0), (13, 3, 0, 0), (12, 3, 0, 0)]);
+    }
+
+    #[test]
+    fn branch_to_function_label_lands_on_final_end() {
+        // 0: i32.const 7 | 2: br 0 | 4: end
+        let (code, e) = side_table("(func (result i32) (br 0 (i32.const 7)))");
+        assert_eq!(code[4], 0x0b);
+        assert_eq!(e, vec![(4, 1, 1, 0)]);
+    }
+
+    #[test]
+    fn nested_pending_chains_resolve_independently() {
+        // Two branches to the outer block and one to the inner, interleaved.
+        let (_, e) = side_table(
+            "(func (block $outer (br_if $outer (i32.const 0)) (block $inner (br_if $outer (i32.const 1)) (br_if $inner (i32.const 2))) (br $outer)))",
+        );
+        assert_eq!(e.len(), 4);
+        let outer_end = e[0].0;
+        assert_eq!((e[1].0, e[3].0), (outer_end, outer_end));
+        assert!(e[2].0 < outer_end);
+        assert_eq!((e[0].1, e[1].1, e[2].1, e[3].1), (4, 4, 3, 4));
+    }
+
+    #[test]
+    fn side_table_overflow_reports_the_exact_need() {
+        let bytes = wat::parse_str("(func (block (br 0) (br 0) (br 0)))").unwrap();
+        let mut scratch = vec![0u8; 64 * 1024];
+        let mut big = vec![0u64; 512];
+        let need = {
+            let s: &mut [u8] = bytemuck::cast_slice_mut(&mut big);
+            Module::new(&bytes, s, &mut scratch, &Limits::DEFAULT).unwrap().0.state_bytes()
+        };
+        let s: &mut [u8] = bytemuck::cast_slice_mut(&mut big);
+        let err = Module::new(&bytes, &mut s[..need - 8], &mut scratch, &Limits::DEFAULT).unwrap_err();
+        match err.kind() {
+            crate::ErrorKind::BufferTooSmall { needed, .. } => assert_eq!(needed as usize, need),
+            k => panic!("unexpected {k:?}"),
+        }
+        assert!(Module::new(&bytes, &mut s[..need], &mut scratch, &Limits::DEFAULT).is_ok());
+    }
+}
