@@ -25,7 +25,7 @@ use crate::binary::types::{FuncType, GlobalType, MemType, TableType};
 use side_table::SideEntry;
 
 /// Words per function in the function index.
-pub const FUNC_WORDS: usize = 5;
+pub const FUNC_WORDS: usize = 6;
 /// Words per type in the type index.
 pub const TYPE_WORDS: usize = 2;
 /// Words per global in the global index.
@@ -89,6 +89,8 @@ pub struct FuncInfo {
     pub locals: u32,
     /// Highest operand-stack height the body can reach (locals excluded).
     pub max_height: u32,
+    /// Absolute offset of the body's final `end`.
+    pub code_end: u32,
 }
 
 /// The index tables carved from the state buffer.
@@ -211,6 +213,7 @@ impl<'wasm, 's> Module<'wasm, 's> {
             side_start: w(2),
             locals: w(3),
             max_height: w(4),
+            code_end: w(5),
         }
     }
 
@@ -256,6 +259,21 @@ impl<'wasm, 's> Module<'wasm, 's> {
     /// Offset of data segment `idx`.
     pub fn data_offset(&self, idx: u32) -> Option<u32> {
         self.tables.datas.get(idx as usize).copied()
+    }
+
+    /// Finds the export called `name`: its kind and index.
+    pub fn export(&self, name: &str) -> Option<(crate::ExternKind, u32)> {
+        let mut r = self.section_reader(SectionId::Export);
+        let n = r.u32().ok()?;
+        for _ in 0..n {
+            let this = r.name().ok()?;
+            let kind = crate::ExternKind::read(&mut r).ok()?;
+            let idx = r.u32().ok()?;
+            if this == name {
+                return Some((kind, idx));
+            }
+        }
+        None
     }
 
     /// A reader over section `id`.

@@ -134,6 +134,7 @@ impl SideSink<'_> {
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct BodyFacts {
     pub code_start: u32,
+    pub code_end: u32,
     pub locals: u32,
     pub max_height: u32,
     pub max_nesting: u32,
@@ -211,6 +212,7 @@ impl<'c, 'wasm, 'a, 'd> FuncValidator<'c, 'wasm, 'a, 'd> {
         }
         Ok(BodyFacts {
             code_start: self.code_start as u32,
+            code_end: r.pos() as u32 - 1,
             locals: (self.n_locals - ty.params.len()) as u32,
             max_height: self.max_height as u32,
             max_nesting: self.max_nesting as u32,
@@ -853,7 +855,9 @@ mod tests {
 
     /// Validates a one-function module; returns its code bytes and side-table entries as
     /// `(target_pc, target_stp, keep, drop)`.
-    fn side_table(wat: &str) -> (Vec<u8>, Vec<(u32, u32, u32, u32)>) {
+    type Entry = (u32, u32, u32, u32);
+
+    fn side_table(wat: &str) -> (Vec<u8>, Vec<Entry>) {
         let bytes = wat::parse_str(wat).unwrap();
         let (mut state, mut scratch) = (vec![0u8; 4096], vec![0u8; 64 * 1024]);
         let (m, _) = Module::new(&bytes, &mut state, &mut scratch, &Limits::DEFAULT).unwrap();
@@ -891,7 +895,9 @@ mod tests {
     #[test]
     fn if_else_entries() {
         // 0: i32.const 1 | 2: if 7f | 4: i32.const 2 | 6: else | 7: i32.const 3 | 9: end | 10: drop | 11: end
-        let (code, e) = side_table("(func (if (result i32) (i32.const 1) (then (i32.const 2)) (else (i32.const 3))) drop)");
+        let (code, e) = side_table(
+            "(func (if (result i32) (i32.const 1) (then (i32.const 2)) (else (i32.const 3))) drop)",
+        );
         assert_eq!(code[6], 0x05);
         assert_eq!(code[9], 0x0b);
         // The if entry skips past `else` and its own entry; the else entry jumps past `end`.
@@ -942,10 +948,14 @@ mod tests {
         let mut big = vec![0u64; 512];
         let need = {
             let s: &mut [u8] = bytemuck::cast_slice_mut(&mut big);
-            Module::new(&bytes, s, &mut scratch, &Limits::DEFAULT).unwrap().0.state_bytes()
+            Module::new(&bytes, s, &mut scratch, &Limits::DEFAULT)
+                .unwrap()
+                .0
+                .state_bytes()
         };
         let s: &mut [u8] = bytemuck::cast_slice_mut(&mut big);
-        let err = Module::new(&bytes, &mut s[..need - 8], &mut scratch, &Limits::DEFAULT).unwrap_err();
+        let err =
+            Module::new(&bytes, &mut s[..need - 8], &mut scratch, &Limits::DEFAULT).unwrap_err();
         match err.kind() {
             crate::ErrorKind::BufferTooSmall { needed, .. } => assert_eq!(needed as usize, need),
             k => panic!("unexpected {k:?}"),

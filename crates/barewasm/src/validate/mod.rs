@@ -2,7 +2,7 @@
 //!
 //! [`Module::new`] decodes and validates a module in one pass over its sections, in order,
 //! filling the module's index tables in the host's state buffer and writing the side table
-//! as function bodies are validated ([`func`]). Operand and control stacks live in the
+//! as function bodies are validated (`func.rs`). Operand and control stacks live in the
 //! host's scratch buffer, which is free again once `Module::new` returns.
 //!
 //! Contract: `Module::new` either returns a module for which every accessor and the
@@ -837,6 +837,7 @@ impl<'wasm> ModuleValidator<'_, 'wasm, '_> {
             w[2].set(side_start);
             w[3].set(f.locals);
             w[4].set(f.max_height);
+            w[5].set(f.code_end);
             facts.max_nesting = facts.max_nesting.max(f.max_nesting);
             facts.max_height = facts.max_height.max(f.max_height);
             facts.max_locals = facts.max_locals.max(f.locals + ty.params.len() as u32);

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# The whole test suite: what CI runs and what a newcomer runs. Installs what it needs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "toolchain: no_std targets, rustfmt, clippy"
+rustup target add thumbv7em-none-eabihf thumbv6m-none-eabi >/dev/null
+rustup component add rustfmt clippy >/dev/null 2>&1 || true
+
+step "format, lints, docs"
+cargo fmt --all --check
+cargo clippy --workspace --all-targets -- -D warnings
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet
+
+step "runtime builds for Cortex-M4F and Cortex-M0 without an allocator"
+for target in thumbv7em-none-eabihf thumbv6m-none-eabi; do
+  cargo build --quiet -p barewasm --target "$target" --release
+done
+# The runtime's dependency graph must stay allocation-free: only these crates, and no
+# `alloc`-enabling feature on any of them.
+deps=$(cargo tree -p barewasm --target thumbv7em-none-eabihf -e normal,build --prefix none \
+  | sed 's/ (.*//; s/ v[0-9].*//' | sort -u | tr '\n' ' ')
+if [ "$deps" != "barewasm bytemuck libm " ]; then
+  echo "unexpected runtime dependencies: $deps" >&2; exit 1
+fi
+if cargo tree -p barewasm --target thumbv7em-none-eabihf -e features --prefix none | grep -Ei 'feature "(alloc|std|extern_crate_alloc)"'; then
+  echo "a runtime dependency enables alloc/std" >&2; exit 1
+fi
+if grep -rnE 'extern crate alloc|alloc::' crates/barewasm/src; then
+  echo "the runtime names the alloc crate" >&2; exit 1
+fi
+
+step "tests (unit, spec suite, hostile input, CLI)"
+cargo test --workspace
