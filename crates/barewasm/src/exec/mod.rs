@@ -1,3 +1,8 @@
-//! Execution (spec chapter 4).
+//! Execution (spec chapter 4): the store and instantiation, the value/call stack, and the
+//! in-place interpreter.
 
+pub mod interp;
 pub mod numeric;
+pub mod stack;
+pub mod store;
+pub mod value;

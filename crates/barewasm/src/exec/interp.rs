@@ -1,0 +1,1173 @@
+//! The in-place interpreter (spec 4.4), after Titzer's design (OOPSLA 2022).
+//!
+//! It executes the module's own bytes: opcodes and immediates are decoded as they are
+//! met, and every control transfer reads the side table at `stp`, a pointer that advances
+//! alongside `pc` (a branch not taken steps over its entries). Values are `u64` slots;
+//! each function's frame is `[params | locals | operands]` on the value stack, with its
+//! height checked once at entry against the maximum validation computed, so pushes within
+//! a body need no check of their own.
+//!
+//! The dispatch loop only decodes and moves values; the meaning of each numeric
+//! instruction is a small function in [`super::numeric`].
+//!
+//! Invariant relied on for indexing: the module was validated, so operand-stack accesses
+//! stay within the frame reserved at entry and every immediate decodes.
+
+use super::numeric as num;
+use super::stack::{Pause, Regs, Stack, FRAME_SLOTS};
+use super::store::{is_dropped, set_dropped, table_init, ElemSegment};
+use super::store::{InstanceInfo, InstanceSlot, Memory, Store, HOST_BIT, NO_MAX};
+use super::value::FuncRef;
+use crate::binary::opcodes::op;
+use crate::binary::opcodes::Instr;
+use crate::binary::reader::Reader;
+use crate::binary::types::FuncType;
+use crate::error::{Error, ErrorKind, Result};
+use crate::module::side_table::SideEntry;
+use crate::module::Module;
+
+/// How a run of the interpreter ended without a trap.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// The called function returned; its results are in [`Stack::results`].
+    Returned,
+    /// The wasm code called host function `id`; its arguments are in
+    /// [`Stack::host_args`]. Continue with [`Store::resume`] (or [`Store::resume_trap`]).
+    HostCall {
+        /// The host function's id, as given to the resolver.
+        id: u32,
+        /// The calling instance's slot: its memory is the one the call may use.
+        caller: u32,
+    },
+}
+
+/// Why the inner loop stopped.
+enum Exit {
+    /// Continue in another instance (regs already point there).
+    Switch,
+    Done(Outcome),
+}
+
+struct Ctx<'m, 'wasm> {
+    module: &'m Module<'wasm, 'm>,
+    info: InstanceInfo,
+    code: &'wasm [u8],
+    side: &'m [u64],
+}
+
+impl<'a, 'wasm> Store<'a, 'wasm> {
+    /// Calls `f` with `args` (raw slots, see [`super::value::Value::to_bits`]) on `stack`.
+    /// Checks the number of arguments; their types are the caller's responsibility at
+    /// this level (the typed helpers check them).
+    pub fn call(&mut self, stack: &mut Stack<'_>, f: FuncRef, args: &[u64]) -> Result<Outcome> {
+        let ty = self
+            .func_type(f)
+            .ok_or(Error::new(ErrorKind::UnknownFunction, 0))?;
+        if args.len() != ty.params.len() {
+            return Err(Error::new(ErrorKind::TypeMismatch, 0));
+        }
+        if args.len() > stack.values.len() {
+            return Err(Error::new(ErrorKind::CallStackExhausted, 0));
+        }
+        stack.values[..args.len()].copy_from_slice(args);
+        stack.pause = Pause::Idle;
+        stack.results = 0;
+        let target = self.resolve_func(f);
+        if target & HOST_BIT != 0 {
+            // An exported host function called directly: hand it straight back.
+            stack.regs = Regs {
+                sp: args.len(),
+                depth: 0,
+                ..Regs::default()
+            };
+            stack.pause = Pause::Host {
+                args: args.len() as u32,
+                results: ty.results.len() as u32,
+            };
+            return Ok(Outcome::HostCall {
+                id: target as u32,
+                caller: f.slot,
+            });
+        }
+        let Some(f) = FuncRef::from_bits(target) else {
+            return Err(Error::new(ErrorKind::UnknownFunction, 0));
+        };
+        let mut regs = Regs {
+            sp: args.len(),
+            ..Regs::default()
+        };
+        enter_frame(self.slots, stack.values, stack.frames, &mut regs, f, 0)?;
+        stack.regs = regs;
+        self.run(stack)
+    }
+
+    /// Continues after a host call with its `results`.
+    pub fn resume(&mut self, stack: &mut Stack<'_>, results: &[u64]) -> Result<Outcome> {
+        let Pause::Host { args, results: n } = stack.pause else {
+            return Err(Error::new(ErrorKind::HostTrap, 0));
+        };
+        if results.len() != n as usize {
+            stack.pause = Pause::Idle;
+            return Err(Error::new(ErrorKind::TypeMismatch, 0));
+        }
+        let sp = stack.regs.sp - args as usize;
+        if sp + results.len() > stack.values.len() {
+            return Err(Error::new(ErrorKind::CallStackExhausted, 0));
+        }
+        stack.values[sp..sp + results.len()].copy_from_slice(results);
+        stack.regs.sp = sp + results.len();
+        stack.pause = Pause::Idle;
+        if stack.regs.depth == 0 {
+            // The host function was the outermost call.
+            stack.results = results.len();
+            return Ok(Outcome::Returned);
+        }
+        self.run(stack)
+    }
+
+    /// Ends a paused host call with a trap.
+    pub fn resume_trap(&mut self, stack: &mut Stack<'_>, trap: Error) -> Result<Outcome> {
+        stack.pause = Pause::Idle;
+        Err(trap)
+    }
+
+    /// Runs until the outermost call returns, a host call, or a trap.
+    pub(crate) fn run(&mut self, stack: &mut Stack<'_>) -> Result<Outcome> {
+        loop {
+            let slot = stack.regs.slot as usize;
+            let module = self.slots[slot]
+                .module
+                .ok_or(Error::new(ErrorKind::UnknownFunction, 0))?;
+            let info = self.slots[slot].info;
+            // The memory is moved out of its slot while this instance runs, so the loop can
+            // hold it mutably beside the rest of the store; it goes back on every exit.
+            let mem_slot = info.mem_slot as usize;
+            let mut mem = self.slots.get_mut(mem_slot).and_then(|s| s.memory.take());
+            let ctx = Ctx {
+                module,
+                info,
+                code: module.bytes(),
+                side: module.side_table(),
+            };
+            let res = execute(&ctx, self.slots, self.arena, &mut mem, stack);
+            if let Some(m) = mem {
+                self.slots[mem_slot].memory = Some(m);
+            }
+            match res {
+                Ok(Exit::Switch) => continue,
+                Ok(Exit::Done(o)) => return Ok(o),
+                Err(e) => {
+                    stack.pause = Pause::Idle;
+                    return Err(e);
+                }
+            }
+        }
+    }
+}
+
+// --- immediates: LEB128 with a one-byte fast path (validated, so no error paths) ---
+
+#[inline(always)]
+fn imm_u32(code: &[u8], pc: &mut usize) -> u32 {
+    let b = code[*pc];
+    *pc += 1;
+    if b & 0x80 == 0 {
+        return b as u32;
+    }
+    imm_u32_slow(code, pc, b)
+}
+
+#[cold]
+fn imm_u32_slow(code: &[u8], pc: &mut usize, first: u8) -> u32 {
+    let mut result = (first & 0x7f) as u32;
+    let mut shift = 7;
+    loop {
+        let b = code[*pc];
+        *pc += 1;
+        result |= ((b & 0x7f) as u32).wrapping_shl(shift);
+        if b & 0x80 == 0 || shift >= 28 {
+            return result;
+        }
+        shift += 7;
+    }
+}
+
+#[inline(always)]
+fn imm_i64(code: &[u8], pc: &mut usize) -> i64 {
+    let b = code[*pc];
+    *pc += 1;
+    if b & 0x80 == 0 {
+        return ((b << 1) as i8 >> 1) as i64;
+    }
+    imm_i64_slow(code, pc, b)
+}
+
+#[cold]
+fn imm_i64_slow(code: &[u8], pc: &mut usize, first: u8) -> i64 {
+    let mut result = (first & 0x7f) as i64;
+    let mut shift = 7;
+    loop {
+        let b = code[*pc];
+        *pc += 1;
+        if shift < 64 {
+            result |= ((b & 0x7f) as i64) << shift;
+        }
+        shift += 7;
+        if b & 0x80 == 0 {
+            if shift < 64 && b & 0x40 != 0 {
+                result |= -1i64 << shift;
+            }
+            return result;
+        }
+    }
+}
+
+/// Skips a block type immediate (validated: one byte or an s33 type index).
+#[inline(always)]
+fn skip_blocktype(code: &[u8], pc: &mut usize) {
+    let b = code[*pc];
+    if b & 0x80 == 0 {
+        *pc += 1;
+    } else {
+        imm_i64(code, pc);
+    }
+}
+
+/// The effective address of an access of `n` bytes, or the out-of-bounds trap.
+#[inline(always)]
+fn ea(mem: &Option<Memory<'_>>, addr: u64, offset: u32, n: usize, at: usize) -> Result<usize> {
+    let a = (addr as u32) as u64 + offset as u64;
+    match mem {
+        Some(m) if a + n as u64 <= m.size as u64 => Ok(a as usize),
+        _ => Err(Error::new(ErrorKind::MemoryOutOfBounds, at)),
+    }
+}
+
+#[inline(always)]
+fn mem_bytes<'m>(mem: &'m mut Option<Memory<'_>>) -> &'m mut [u8] {
+    match mem {
+        Some(m) => &mut m.bytes[..m.size],
+        None => &mut [],
+    }
+}
+
+fn func_type_of<'wasm>(slots: &[InstanceSlot<'_, 'wasm>], f: FuncRef) -> Option<FuncType<'wasm>> {
+    let m = slots.get(f.slot as usize)?.module?;
+    if f.func >= m.counts().funcs {
+        return None;
+    }
+    Some(m.func_sig(f.func))
+}
+
+/// Follows import maps: a defined function's packed ref, or `HOST_BIT | id`.
+fn resolve(slots: &[InstanceSlot<'_, '_>], arena: &[u64], f: FuncRef) -> u64 {
+    let Some(m) = slots.get(f.slot as usize).and_then(|s| s.module) else {
+        return 0;
+    };
+    if f.func >= m.counts().imported_funcs {
+        return f.to_bits();
+    }
+    arena[slots[f.slot as usize].info.func_imports as usize + f.func as usize]
+}
+
+/// The interpreter loop for one instance. Returns on a switch to another instance, on
+/// completion, on a host call, or with a trap.
+#[allow(clippy::too_many_lines)]
+fn execute(
+    ctx: &Ctx<'_, '_>,
+    slots: &[InstanceSlot<'_, '_>],
+    arena: &mut [u64],
+    mem: &mut Option<Memory<'_>>,
+    st: &mut Stack<'_>,
+) -> Result<Exit> {
+    let code = ctx.code;
+    let side = ctx.side;
+    let module = ctx.module;
+    let info = ctx.info;
+    let Stack {
+        values: vals,
+        frames,
+        regs: st_regs,
+        pause,
+        results,
+    } = st;
+    let Regs {
+        mut pc,
+        mut stp,
+        mut sp,
+        mut fp,
+        mut depth,
+        slot,
+        mut func,
+    } = *st_regs;
+    let fi = module.func(func);
+    let mut code_base = fi.code_start as usize;
+    let mut side_base = fi.side_start as usize;
+    let mut code_end = fi.code_end as usize;
+
+    macro_rules! save {
+        () => {
+            *st_regs = Regs {
+                pc,
+                stp,
+                sp,
+                fp,
+                depth,
+                slot,
+                func,
+            }
+        };
+    }
+    macro_rules! pop {
+        () => {{
+            sp -= 1;
+            vals[sp]
+        }};
+    }
+    macro_rules! push {
+        ($v:expr) => {{
+            let v: u64 = $v;
+            vals[sp] = v;
+            sp += 1;
+        }};
+    }
+    macro_rules! top {
+        () => {
+            vals[sp - 1]
+        };
+    }
+    macro_rules! branch {
+        () => {{
+            let e = SideEntry(side[side_base + stp]);
+            let keep = e.keep() as usize;
+            let drop = e.drop() as usize;
+            if drop != 0 {
+                vals.copy_within(sp - keep..sp, sp - keep - drop);
+                sp -= drop;
+            }
+            pc = code_base + e.target_pc() as usize;
+            stp = e.target_stp() as usize;
+        }};
+    }
+    macro_rules! unop {
+        ($t:ty, $f:expr) => {{
+            let a = vals[sp - 1] as $t;
+            vals[sp - 1] = ($f)(a) as u64;
+        }};
+    }
+    macro_rules! binop {
+        ($t:ty, $f:expr) => {{
+            let b = pop!() as $t;
+            let a = vals[sp - 1] as $t;
+            vals[sp - 1] = ($f)(a, b) as u64;
+        }};
+    }
+    macro_rules! binop_trap {
+        ($t:ty, $f:expr, $at:expr) => {{
+            let b = pop!() as $t;
+            let a = vals[sp - 1] as $t;
+            vals[sp - 1] = ($f)(a, b).map_err(|k| Error::new(k, $at))? as u64;
+        }};
+    }
+    macro_rules! f32op1 {
+        ($f:expr) => {{
+            let a = f32::from_bits(vals[sp - 1] as u32);
+            vals[sp - 1] = (($f)(a) as f32).to_bits() as u64;
+        }};
+    }
+    macro_rules! f32op2 {
+        ($f:expr) => {{
+            let b = f32::from_bits(pop!() as u32);
+            let a = f32::from_bits(vals[sp - 1] as u32);
+            vals[sp - 1] = (($f)(a, b) as f32).to_bits() as u64;
+        }};
+    }
+    macro_rules! f64op1 {
+        ($f:expr) => {{
+            let a = f64::from_bits(vals[sp - 1]);
+            vals[sp - 1] = (($f)(a) as f64).to_bits();
+        }};
+    }
+    macro_rules! f64op2 {
+        ($f:expr) => {{
+            let b = f64::from_bits(pop!());
+            let a = f64::from_bits(vals[sp - 1]);
+            vals[sp - 1] = (($f)(a, b) as f64).to_bits();
+        }};
+    }
+    macro_rules! fcmp {
+        ($t:ty, $bits:ty, $f:expr) => {{
+            let b = <$t>::from_bits(pop!() as $bits);
+            let a = <$t>::from_bits(vals[sp - 1] as $bits);
+            vals[sp - 1] = ($f)(a, b) as u64;
+        }};
+    }
+    macro_rules! load {
+        ($n:literal, $conv:expr, $at:expr) => {{
+            let _align = imm_u32(code, &mut pc);
+            let offset = imm_u32(code, &mut pc);
+            let a = ea(mem, vals[sp - 1], offset, $n, $at)?;
+            let m = mem_bytes(mem);
+            let mut b = [0u8; $n];
+            b.copy_from_slice(&m[a..a + $n]);
+            vals[sp - 1] = ($conv)(b);
+        }};
+    }
+    macro_rules! store {
+        ($n:literal, $conv:expr, $at:expr) => {{
+            let _align = imm_u32(code, &mut pc);
+            let offset = imm_u32(code, &mut pc);
+            let v = pop!();
+            let a = ea(mem, pop!(), offset, $n, $at)?;
+            let b: [u8; $n] = ($conv)(v);
+            mem_bytes(mem)[a..a + $n].copy_from_slice(&b);
+        }};
+    }
+    // Returns from the current function: moves its results to the frame base and pops
+    // the frame; leaves the loop when the outermost call returns or the caller is in
+    // another instance.
+    macro_rules! do_return {
+        () => {{
+            let n = module.func_sig(func).results.len();
+            vals.copy_within(sp - n..sp, fp);
+            sp = fp + n;
+            depth -= 1;
+            let w = &frames[depth * FRAME_SLOTS..(depth + 1) * FRAME_SLOTS];
+            let (w0, w1, w2) = (w[0], w[1], w[2]);
+            if depth == 0 {
+                *results = n;
+                *st_regs = Regs {
+                    pc: 0,
+                    stp: 0,
+                    sp,
+                    fp: 0,
+                    depth: 0,
+                    slot,
+                    func,
+                };
+                return Ok(Exit::Done(Outcome::Returned));
+            }
+            pc = w0 as u32 as usize;
+            stp = (w0 >> 32) as usize;
+            fp = w1 as u32 as usize;
+            func = (w1 >> 32) as u32;
+            if w2 as u32 != slot {
+                *st_regs = Regs {
+                    pc,
+                    stp,
+                    sp,
+                    fp,
+                    depth,
+                    slot: w2 as u32,
+                    func,
+                };
+                return Ok(Exit::Switch);
+            }
+            let fi = module.func(func);
+            code_base = fi.code_start as usize;
+            side_base = fi.side_start as usize;
+            code_end = fi.code_end as usize;
+        }};
+    }
+    // Calls the function a (slot, index) reference resolves to.
+    macro_rules! do_call {
+        ($target:expr, $at:expr) => {{
+            let target: u64 = $target;
+            if target & HOST_BIT != 0 {
+                let regs = Regs {
+                    pc,
+                    stp,
+                    sp,
+                    fp,
+                    depth,
+                    slot,
+                    func,
+                };
+                return host_call(st_regs, pause, regs, target, $at, slots, arena);
+            }
+            let f = FuncRef::from_bits(target)
+                .ok_or(Error::new(ErrorKind::UninitializedElement, $at))?;
+            save!();
+            let mut regs = *st_regs;
+            enter_frame(slots, vals, frames, &mut regs, f, $at)?;
+            if f.slot != slot {
+                *st_regs = regs;
+                return Ok(Exit::Switch);
+            }
+            Regs {
+                pc,
+                stp,
+                sp,
+                fp,
+                depth,
+                func,
+                ..
+            } = regs;
+            let fi = module.func(func);
+            code_base = fi.code_start as usize;
+            side_base = fi.side_start as usize;
+            code_end = fi.code_end as usize;
+        }};
+    }
+
+    loop {
+        let at = pc;
+        let opcode = code[pc];
+        pc += 1;
+        match opcode {
+            op::Unreachable => return Err(Error::new(ErrorKind::Unreachable, at)),
+            op::Nop => {}
+            op::Block | op::Loop => skip_blocktype(code, &mut pc),
+            op::If => {
+                skip_blocktype(code, &mut pc);
+                if pop!() as u32 != 0 {
+                    stp += 1;
+                } else {
+                    branch!();
+                }
+            }
+            op::Else => branch!(),
+            op::End => {
+                if pc - 1 == code_end {
+                    do_return!();
+                }
+            }
+            op::Br => branch!(),
+            op::BrIf => {
+                if pop!() as u32 != 0 {
+                    branch!();
+                } else {
+                    imm_u32(code, &mut pc);
+                    stp += 1;
+                }
+            }
+            op::BrTable => {
+                let n = imm_u32(code, &mut pc);
+                let i = pop!() as u32;
+                stp += i.min(n) as usize;
+                branch!();
+            }
+            op::Return => do_return!(),
+            op::Call => {
+                let f = imm_u32(code, &mut pc);
+                let target = if f < module.counts().imported_funcs {
+                    arena[info.func_imports as usize + f as usize]
+                } else {
+                    FuncRef { slot, func: f }.to_bits()
+                };
+                do_call!(target, at);
+            }
+            op::CallIndirect => {
+                let ty = imm_u32(code, &mut pc);
+                let table = imm_u32(code, &mut pc);
+                let i = pop!() as u32 as u64;
+                let h = arena[info.tables as usize + table as usize] as usize;
+                if i >= arena[h] {
+                    return Err(Error::new(ErrorKind::UninitializedElement, at));
+                }
+                let elem = arena[h + 4 + i as usize];
+                let f = FuncRef::from_bits(elem)
+                    .ok_or(Error::new(ErrorKind::UninitializedElement, at))?;
+                let same = if f.slot == slot {
+                    module.canonical_type(module.func(f.func).type_idx) == module.canonical_type(ty)
+                } else {
+                    func_type_of(slots, f) == Some(module.func_type(ty))
+                };
+                if !same {
+                    return Err(Error::new(ErrorKind::IndirectCallTypeMismatch, at));
+                }
+                let target = resolve(slots, arena, f);
+                do_call!(target, at);
+            }
+            op::Drop => sp -= 1,
+            op::Select => {
+                let c = pop!() as u32;
+                let b = pop!();
+                if c == 0 {
+                    vals[sp - 1] = b;
+                }
+            }
+            op::SelectT => {
+                let n = imm_u32(code, &mut pc);
+                pc += n as usize; // one byte per value type
+                let c = pop!() as u32;
+                let b = pop!();
+                if c == 0 {
+                    vals[sp - 1] = b;
+                }
+            }
+            op::LocalGet => {
+                let i = imm_u32(code, &mut pc) as usize;
+                push!(vals[fp + i]);
+            }
+            op::LocalSet => {
+                let i = imm_u32(code, &mut pc) as usize;
+                vals[fp + i] = pop!();
+            }
+            op::LocalTee => {
+                let i = imm_u32(code, &mut pc) as usize;
+                vals[fp + i] = top!();
+            }
+            op::GlobalGet => {
+                let g = imm_u32(code, &mut pc) as usize;
+                let addr = arena[info.globals as usize + g] as usize;
+                push!(arena[addr]);
+            }
+            op::GlobalSet => {
+                let g = imm_u32(code, &mut pc) as usize;
+                let addr = arena[info.globals as usize + g] as usize;
+                arena[addr] = pop!();
+            }
+            op::TableGet => {
+                let t = imm_u32(code, &mut pc) as usize;
+                let h = arena[info.tables as usize + t] as usize;
+                let i = top!() as u32 as u64;
+                if i >= arena[h] {
+                    return Err(Error::new(ErrorKind::TableOutOfBounds, at));
+                }
+                vals[sp - 1] = arena[h + 4 + i as usize];
+            }
+            op::TableSet => {
+                let t = imm_u32(code, &mut pc) as usize;
+                let h = arena[info.tables as usize + t] as usize;
+                let v = pop!();
+                let i = pop!() as u32 as u64;
+                if i >= arena[h] {
+                    return Err(Error::new(ErrorKind::TableOutOfBounds, at));
+                }
+                arena[h + 4 + i as usize] = v;
+            }
+            op::I32Load => load!(4, |b| u32::from_le_bytes(b) as u64, at),
+            op::I64Load => load!(8, u64::from_le_bytes, at),
+            op::F32Load => load!(4, |b| u32::from_le_bytes(b) as u64, at),
+            op::F64Load => load!(8, u64::from_le_bytes, at),
+            op::I32Load8S => load!(1, |b: [u8; 1]| b[0] as i8 as i32 as u32 as u64, at),
+            op::I32Load8U => load!(1, |b: [u8; 1]| b[0] as u64, at),
+            op::I32Load16S => load!(2, |b| i16::from_le_bytes(b) as i32 as u32 as u64, at),
+            op::I32Load16U => load!(2, |b| u16::from_le_bytes(b) as u64, at),
+            op::I64Load8S => load!(1, |b: [u8; 1]| b[0] as i8 as i64 as u64, at),
+            op::I64Load8U => load!(1, |b: [u8; 1]| b[0] as u64, at),
+            op::I64Load16S => load!(2, |b| i16::from_le_bytes(b) as i64 as u64, at),
+            op::I64Load16U => load!(2, |b| u16::from_le_bytes(b) as u64, at),
+            op::I64Load32S => load!(4, |b| i32::from_le_bytes(b) as i64 as u64, at),
+            op::I64Load32U => load!(4, |b| u32::from_le_bytes(b) as u64, at),
+            op::I32Store | op::F32Store => store!(4, |v: u64| (v as u32).to_le_bytes(), at),
+            op::I64Store | op::F64Store => store!(8, |v: u64| v.to_le_bytes(), at),
+            op::I32Store8 | op::I64Store8 => store!(1, |v: u64| [v as u8], at),
+            op::I32Store16 | op::I64Store16 => store!(2, |v: u64| (v as u16).to_le_bytes(), at),
+            op::I64Store32 => store!(4, |v: u64| (v as u32).to_le_bytes(), at),
+            op::MemorySize => {
+                pc += 1;
+                push!(mem.as_ref().map_or(0, |m| m.pages()));
+            }
+            op::MemoryGrow => {
+                pc += 1;
+                let delta = top!() as u32 as u64;
+                let r = mem.as_mut().and_then(|m| m.grow(delta));
+                vals[sp - 1] = r.map_or(u32::MAX as u64, |old| old as u32 as u64);
+            }
+            op::I32Const => {
+                let v = imm_i64(code, &mut pc);
+                push!(v as i32 as u32 as u64);
+            }
+            op::I64Const => {
+                let v = imm_i64(code, &mut pc);
+                push!(v as u64);
+            }
+            op::F32Const => {
+                let b = [code[pc], code[pc + 1], code[pc + 2], code[pc + 3]];
+                pc += 4;
+                push!(u32::from_le_bytes(b) as u64);
+            }
+            op::F64Const => {
+                let mut b = [0u8; 8];
+                b.copy_from_slice(&code[pc..pc + 8]);
+                pc += 8;
+                push!(u64::from_le_bytes(b));
+            }
+            op::I32Eqz => unop!(u32, |a: u32| (a == 0) as u32),
+            op::I32Eq => binop!(u32, |a, b| (a == b) as u32),
+            op::I32Ne => binop!(u32, |a, b| (a != b) as u32),
+            op::I32LtS => binop!(u32, |a, b| ((a as i32) < (b as i32)) as u32),
+            op::I32LtU => binop!(u32, |a, b| (a < b) as u32),
+            op::I32GtS => binop!(u32, |a, b| ((a as i32) > (b as i32)) as u32),
+            op::I32GtU => binop!(u32, |a, b| (a > b) as u32),
+            op::I32LeS => binop!(u32, |a, b| ((a as i32) <= (b as i32)) as u32),
+            op::I32LeU => binop!(u32, |a, b| (a <= b) as u32),
+            op::I32GeS => binop!(u32, |a, b| ((a as i32) >= (b as i32)) as u32),
+            op::I32GeU => binop!(u32, |a, b| (a >= b) as u32),
+            op::I64Eqz => unop!(u64, |a: u64| (a == 0) as u64),
+            op::I64Eq => binop!(u64, |a, b| (a == b) as u64),
+            op::I64Ne => binop!(u64, |a, b| (a != b) as u64),
+            op::I64LtS => binop!(u64, |a, b| ((a as i64) < (b as i64)) as u64),
+            op::I64LtU => binop!(u64, |a, b| (a < b) as u64),
+            op::I64GtS => binop!(u64, |a, b| ((a as i64) > (b as i64)) as u64),
+            op::I64GtU => binop!(u64, |a, b| (a > b) as u64),
+            op::I64LeS => binop!(u64, |a, b| ((a as i64) <= (b as i64)) as u64),
+            op::I64LeU => binop!(u64, |a, b| (a <= b) as u64),
+            op::I64GeS => binop!(u64, |a, b| ((a as i64) >= (b as i64)) as u64),
+            op::I64GeU => binop!(u64, |a, b| (a >= b) as u64),
+            op::F32Eq => fcmp!(f32, u32, |a, b| a == b),
+            op::F32Ne => fcmp!(f32, u32, |a, b| a != b),
+            op::F32Lt => fcmp!(f32, u32, |a, b| a < b),
+            op::F32Gt => fcmp!(f32, u32, |a, b| a > b),
+            op::F32Le => fcmp!(f32, u32, |a, b| a <= b),
+            op::F32Ge => fcmp!(f32, u32, |a, b| a >= b),
+            op::F64Eq => fcmp!(f64, u64, |a, b| a == b),
+            op::F64Ne => fcmp!(f64, u64, |a, b| a != b),
+            op::F64Lt => fcmp!(f64, u64, |a, b| a < b),
+            op::F64Gt => fcmp!(f64, u64, |a, b| a > b),
+            op::F64Le => fcmp!(f64, u64, |a, b| a <= b),
+            op::F64Ge => fcmp!(f64, u64, |a, b| a >= b),
+            op::I32Clz => unop!(u32, |a: u32| a.leading_zeros()),
+            op::I32Ctz => unop!(u32, |a: u32| a.trailing_zeros()),
+            op::I32Popcnt => unop!(u32, |a: u32| a.count_ones()),
+            op::I32Add => binop!(u32, u32::wrapping_add),
+            op::I32Sub => binop!(u32, u32::wrapping_sub),
+            op::I32Mul => binop!(u32, u32::wrapping_mul),
+            op::I32DivS => binop_trap!(
+                u32,
+                |a, b| num::i32_div_s(a as i32, b as i32).map(|v| v as u32),
+                at
+            ),
+            op::I32DivU => binop_trap!(
+                u32,
+                |a, b| num::i32_div_u(a as i32, b as i32).map(|v| v as u32),
+                at
+            ),
+            op::I32RemS => binop_trap!(
+                u32,
+                |a, b| num::i32_rem_s(a as i32, b as i32).map(|v| v as u32),
+                at
+            ),
+            op::I32RemU => binop_trap!(
+                u32,
+                |a, b| num::i32_rem_u(a as i32, b as i32).map(|v| v as u32),
+                at
+            ),
+            op::I32And => binop!(u32, |a, b| a & b),
+            op::I32Or => binop!(u32, |a, b| a | b),
+            op::I32Xor => binop!(u32, |a, b| a ^ b),
+            op::I32Shl => binop!(u32, |a: u32, b: u32| a.wrapping_shl(b)),
+            op::I32ShrS => binop!(u32, |a: u32, b: u32| (a as i32).wrapping_shr(b) as u32),
+            op::I32ShrU => binop!(u32, |a: u32, b: u32| a.wrapping_shr(b)),
+            op::I32Rotl => binop!(u32, |a: u32, b: u32| a.rotate_left(b % 32)),
+            op::I32Rotr => binop!(u32, |a: u32, b: u32| a.rotate_right(b % 32)),
+            op::I64Clz => unop!(u64, |a: u64| a.leading_zeros() as u64),
+            op::I64Ctz => unop!(u64, |a: u64| a.trailing_zeros() as u64),
+            op::I64Popcnt => unop!(u64, |a: u64| a.count_ones() as u64),
+            op::I64Add => binop!(u64, u64::wrapping_add),
+            op::I64Sub => binop!(u64, u64::wrapping_sub),
+            op::I64Mul => binop!(u64, u64::wrapping_mul),
+            op::I64DivS => binop_trap!(
+                u64,
+                |a, b| num::i64_div_s(a as i64, b as i64).map(|v| v as u64),
+                at
+            ),
+            op::I64DivU => binop_trap!(
+                u64,
+                |a, b| num::i64_div_u(a as i64, b as i64).map(|v| v as u64),
+                at
+            ),
+            op::I64RemS => binop_trap!(
+                u64,
+                |a, b| num::i64_rem_s(a as i64, b as i64).map(|v| v as u64),
+                at
+            ),
+            op::I64RemU => binop_trap!(
+                u64,
+                |a, b| num::i64_rem_u(a as i64, b as i64).map(|v| v as u64),
+                at
+            ),
+            op::I64And => binop!(u64, |a, b| a & b),
+            op::I64Or => binop!(u64, |a, b| a | b),
+            op::I64Xor => binop!(u64, |a, b| a ^ b),
+            op::I64Shl => binop!(u64, |a: u64, b: u64| a.wrapping_shl(b as u32)),
+            op::I64ShrS => binop!(u64, |a: u64, b: u64| (a as i64).wrapping_shr(b as u32)
+                as u64),
+            op::I64ShrU => binop!(u64, |a: u64, b: u64| a.wrapping_shr(b as u32)),
+            op::I64Rotl => binop!(u64, |a: u64, b: u64| a.rotate_left((b % 64) as u32)),
+            op::I64Rotr => binop!(u64, |a: u64, b: u64| a.rotate_right((b % 64) as u32)),
+            op::F32Abs => unop!(u32, |a: u32| a & 0x7fff_ffff),
+            op::F32Neg => unop!(u32, |a: u32| a ^ 0x8000_0000),
+            op::F32Ceil => f32op1!(num::f32_ceil),
+            op::F32Floor => f32op1!(num::f32_floor),
+            op::F32Trunc => f32op1!(num::f32_trunc),
+            op::F32Nearest => f32op1!(num::f32_nearest),
+            op::F32Sqrt => f32op1!(num::f32_sqrt),
+            op::F32Add => f32op2!(|a: f32, b: f32| a + b),
+            op::F32Sub => f32op2!(|a: f32, b: f32| a - b),
+            op::F32Mul => f32op2!(|a: f32, b: f32| a * b),
+            op::F32Div => f32op2!(|a: f32, b: f32| a / b),
+            op::F32Min => f32op2!(num::f32_min),
+            op::F32Max => f32op2!(num::f32_max),
+            op::F32Copysign => binop!(u32, |a: u32, b: u32| (a & 0x7fff_ffff) | (b & 0x8000_0000)),
+            op::F64Abs => unop!(u64, |a: u64| a & 0x7fff_ffff_ffff_ffff),
+            op::F64Neg => unop!(u64, |a: u64| a ^ 0x8000_0000_0000_0000),
+            op::F64Ceil => f64op1!(num::f64_ceil),
+            op::F64Floor => f64op1!(num::f64_floor),
+            op::F64Trunc => f64op1!(num::f64_trunc),
+            op::F64Nearest => f64op1!(num::f64_nearest),
+            op::F64Sqrt => f64op1!(num::f64_sqrt),
+            op::F64Add => f64op2!(|a: f64, b: f64| a + b),
+            op::F64Sub => f64op2!(|a: f64, b: f64| a - b),
+            op::F64Mul => f64op2!(|a: f64, b: f64| a * b),
+            op::F64Div => f64op2!(|a: f64, b: f64| a / b),
+            op::F64Min => f64op2!(num::f64_min),
+            op::F64Max => f64op2!(num::f64_max),
+            op::F64Copysign => {
+                binop!(u64, |a: u64, b: u64| (a & 0x7fff_ffff_ffff_ffff)
+                    | (b & 0x8000_0000_0000_0000))
+            }
+            op::I32WrapI64 => unop!(u64, |a: u64| a as u32),
+            op::I32TruncF32S => trunc(vals, sp, at, |b| {
+                num::i32_trunc_f32_s(f32::from_bits(b as u32)).map(|v| v as u32 as u64)
+            })?,
+            op::I32TruncF32U => trunc(vals, sp, at, |b| {
+                num::i32_trunc_f32_u(f32::from_bits(b as u32)).map(|v| v as u64)
+            })?,
+            op::I32TruncF64S => trunc(vals, sp, at, |b| {
+                num::i32_trunc_f64_s(f64::from_bits(b)).map(|v| v as u32 as u64)
+            })?,
+            op::I32TruncF64U => trunc(vals, sp, at, |b| {
+                num::i32_trunc_f64_u(f64::from_bits(b)).map(|v| v as u64)
+            })?,
+            op::I64ExtendI32S => unop!(u64, |a: u64| a as u32 as i32 as i64 as u64),
+            op::I64ExtendI32U => unop!(u64, |a: u64| a as u32 as u64),
+            op::I64TruncF32S => trunc(vals, sp, at, |b| {
+                num::i64_trunc_f32_s(f32::from_bits(b as u32)).map(|v| v as u64)
+            })?,
+            op::I64TruncF32U => trunc(vals, sp, at, |b| {
+                num::i64_trunc_f32_u(f32::from_bits(b as u32)).map(|v| v as u64)
+            })?,
+            op::I64TruncF64S => trunc(vals, sp, at, |b| {
+                num::i64_trunc_f64_s(f64::from_bits(b)).map(|v| v as u64)
+            })?,
+            op::I64TruncF64U => trunc(vals, sp, at, |b| {
+                num::i64_trunc_f64_u(f64::from_bits(b)).map(|v| v as u64)
+            })?,
+            op::F32ConvertI32S => unop!(u64, |a: u64| (a as u32 as i32 as f32).to_bits() as u64),
+            op::F32ConvertI32U => unop!(u64, |a: u64| (a as u32 as f32).to_bits() as u64),
+            op::F32ConvertI64S => unop!(u64, |a: u64| (a as i64 as f32).to_bits() as u64),
+            op::F32ConvertI64U => unop!(u64, |a: u64| (a as f32).to_bits() as u64),
+            op::F32DemoteF64 => unop!(
+                u64,
+                |a: u64| num::f32_demote_f64(f64::from_bits(a)).to_bits() as u64
+            ),
+            op::F64ConvertI32S => unop!(u64, |a: u64| (a as u32 as i32 as f64).to_bits()),
+            op::F64ConvertI32U => unop!(u64, |a: u64| (a as u32 as f64).to_bits()),
+            op::F64ConvertI64S => unop!(u64, |a: u64| (a as i64 as f64).to_bits()),
+            op::F64ConvertI64U => unop!(u64, |a: u64| (a as f64).to_bits()),
+            op::F64PromoteF32 => {
+                unop!(u64, |a: u64| num::f64_promote_f32(f32::from_bits(a as u32))
+                    .to_bits())
+            }
+            // Reinterpretations keep the bits; the slot representation is already shared.
+            op::I32ReinterpretF32
+            | op::I64ReinterpretF64
+            | op::F32ReinterpretI32
+            | op::F64ReinterpretI64 => {}
+            op::I32Extend8S => unop!(u64, |a: u64| a as i8 as i32 as u32 as u64),
+            op::I32Extend16S => unop!(u64, |a: u64| a as i16 as i32 as u32 as u64),
+            op::I64Extend8S => unop!(u64, |a: u64| a as i8 as i64 as u64),
+            op::I64Extend16S => unop!(u64, |a: u64| a as i16 as i64 as u64),
+            op::I64Extend32S => unop!(u64, |a: u64| a as i32 as i64 as u64),
+            op::RefNull => {
+                pc += 1;
+                push!(0);
+            }
+            op::RefIsNull => unop!(u64, |a: u64| (a == 0) as u64),
+            op::RefFunc => {
+                let f = imm_u32(code, &mut pc);
+                push!(FuncRef { slot, func: f }.to_bits());
+            }
+            op::PREFIX_FC => {
+                let sub = imm_u32(code, &mut pc);
+                save!();
+                prefixed(sub, at, code, &mut pc, ctx, slot, arena, mem, vals, &mut sp)?;
+            }
+            _ => return Err(Error::new(ErrorKind::UnknownOpcode, at)),
+        }
+    }
+}
+
+/// Applies a trapping truncation to the top slot.
+#[inline(always)]
+fn trunc(
+    vals: &mut [u64],
+    sp: usize,
+    at: usize,
+    f: impl Fn(u64) -> core::result::Result<u64, ErrorKind>,
+) -> Result<()> {
+    vals[sp - 1] = f(vals[sp - 1]).map_err(|k| Error::new(k, at))?;
+    Ok(())
+}
+
+/// Saves registers and returns to the host for a call to host function `target`.
+fn host_call(
+    st_regs: &mut Regs,
+    pause: &mut Pause,
+    regs: Regs,
+    target: u64,
+    at: usize,
+    slots: &[InstanceSlot<'_, '_>],
+    arena: &[u64],
+) -> Result<Exit> {
+    // The host function's type is the calling module's declaration of the import; the
+    // caller passed exactly its parameters, already on top of the stack.
+    let module = slots[regs.slot as usize]
+        .module
+        .ok_or(Error::new(ErrorKind::UnknownFunction, at))?;
+    let ty = host_type(module, target, slots, regs.slot, arena);
+    *st_regs = regs;
+    *pause = Pause::Host {
+        args: ty.0,
+        results: ty.1,
+    };
+    Ok(Exit::Done(Outcome::HostCall {
+        id: target as u32,
+        caller: regs.slot,
+    }))
+}
+
+/// Parameter and result counts of host function `target` as seen from `slot`: the
+/// first import of that module that maps to it declares them (all such imports were
+/// checked to have the host function's type).
+fn host_type(
+    module: &Module<'_, '_>,
+    target: u64,
+    slots: &[InstanceSlot<'_, '_>],
+    slot: u32,
+    arena: &[u64],
+) -> (u32, u32) {
+    let info = slots[slot as usize].info;
+    for i in 0..module.counts().imported_funcs {
+        if arena[info.func_imports as usize + i as usize] == target {
+            let ty = module.func_sig(i);
+            return (ty.params.len() as u32, ty.results.len() as u32);
+        }
+    }
+    (0, 0)
+}
+
+/// Pushes a frame for `f` (a defined function of any instance).
+fn enter_frame(
+    slots: &[InstanceSlot<'_, '_>],
+    values: &mut [u64],
+    frames: &mut [u64],
+    regs: &mut Regs,
+    f: FuncRef,
+    at: usize,
+) -> Result<()> {
+    let module = slots
+        .get(f.slot as usize)
+        .and_then(|s| s.module)
+        .ok_or(Error::new(ErrorKind::UnknownFunction, at))?;
+    let fi = module.func(f.func);
+    let ty = module.func_type(fi.type_idx);
+    let exhausted = Error::new(ErrorKind::CallStackExhausted, at);
+    let depth = regs.depth;
+    if (depth + 1) * FRAME_SLOTS > frames.len() {
+        return Err(exhausted);
+    }
+    let fp = regs.sp - ty.params.len();
+    let locals_end = regs.sp + fi.locals as usize;
+    if locals_end + fi.max_height as usize > values.len() {
+        return Err(exhausted);
+    }
+    let w = &mut frames[depth * FRAME_SLOTS..(depth + 1) * FRAME_SLOTS];
+    w[0] = regs.pc as u64 | (regs.stp as u64) << 32;
+    w[1] = regs.fp as u64 | (regs.func as u64) << 32;
+    w[2] = regs.slot as u64;
+    values[regs.sp..locals_end].fill(0);
+    *regs = Regs {
+        pc: fi.code_start as usize,
+        stp: 0,
+        sp: locals_end,
+        fp,
+        depth: depth + 1,
+        slot: f.slot,
+        func: f.func,
+    };
+    Ok(())
+}
+
+/// The 0xFC-prefixed instructions: saturating truncations and bulk memory/table ops.
+#[allow(clippy::too_many_arguments)]
+fn prefixed(
+    sub: u32,
+    at: usize,
+    code: &[u8],
+    pc: &mut usize,
+    ctx: &Ctx<'_, '_>,
+    slot: u32,
+    arena: &mut [u64],
+    mem: &mut Option<Memory<'_>>,
+    vals: &mut [u64],
+    sp: &mut usize,
+) -> Result<()> {
+    use op::fc;
+    let module = ctx.module;
+    let info = ctx.info;
+    macro_rules! pop {
+        () => {{
+            *sp -= 1;
+            vals[*sp]
+        }};
+    }
+    // Only the saturating truncations read `top`; the others may run on an empty stack.
+    let top = sp.wrapping_sub(1);
+    match sub {
+        fc::I32TruncSatF32S => vals[top] = f32::from_bits(vals[top] as u32) as i32 as u32 as u64,
+        fc::I32TruncSatF32U => vals[top] = f32::from_bits(vals[top] as u32) as u32 as u64,
+        fc::I32TruncSatF64S => vals[top] = f64::from_bits(vals[top]) as i32 as u32 as u64,
+        fc::I32TruncSatF64U => vals[top] = f64::from_bits(vals[top]) as u32 as u64,
+        fc::I64TruncSatF32S => vals[top] = f32::from_bits(vals[top] as u32) as i64 as u64,
+        fc::I64TruncSatF32U => vals[top] = f32::from_bits(vals[top] as u32) as u64,
+        fc::I64TruncSatF64S => vals[top] = f64::from_bits(vals[top]) as i64 as u64,
+        fc::I64TruncSatF64U => vals[top] = f64::from_bits(vals[top]) as u64,
+        fc::MemoryInit => {
+            let d = imm_u32(code, pc);
+            *pc += 1;
+            let n = pop!() as u32 as usize;
+            let s = pop!() as u32 as usize;
+            let dst = pop!() as u32 as usize;
+            let seg: &[u8] =
+                if is_dropped(arena, &info, module.counts().elems as usize + d as usize) {
+                    &[]
+                } else {
+                    data_bytes(module, d)
+                };
+            let m = mem_bytes(mem);
+            if s.checked_add(n).is_none_or(|e| e > seg.len())
+                || dst.checked_add(n).is_none_or(|e| e > m.len())
+            {
+                return Err(Error::new(ErrorKind::MemoryOutOfBounds, at));
+            }
+            m[dst..dst + n].copy_from_slice(&seg[s..s + n]);
+        }
+        fc::DataDrop => {
+            let d = imm_u32(code, pc) as usize;
+            set_dropped(arena, &info, module.counts().elems as usize + d);
+        }
+        fc::MemoryCopy => {
+            *pc += 2;
+            let n = pop!() as u32 as usize;
+            let s = pop!() as u32 as usize;
+            let d = pop!() as u32 as usize;
+            let m = mem_bytes(mem);
+            if s.checked_add(n).is_none_or(|e| e > m.len())
+                || d.checked_add(n).is_none_or(|e| e > m.len())
+            {
+                return Err(Error::new(ErrorKind::MemoryOutOfBounds, at));
+            }
+            m.copy_within(s..s + n, d);
+        }
+        fc::MemoryFill => {
+            *pc += 1;
+            let n = pop!() as u32 as usize;
+            let v = pop!() as u8;
+            let d = pop!() as u32 as usize;
+            let m = mem_bytes(mem);
+            if d.checked_add(n).is_none_or(|e| e > m.len()) {
+                return Err(Error::new(ErrorKind::MemoryOutOfBounds, at));
+            }
+            m[d..d + n].fill(v);
+        }
+        fc::TableInit => {
+            let e = imm_u32(code, pc);
+            let t = imm_u32(code, pc) as usize;
+            let n = pop!() as u32;
+            let s = pop!() as u32;
+            let d = pop!() as u32;
+            let addr = arena[info.tables as usize + t] as u32;
+            let oob = Error::new(ErrorKind::TableOutOfBounds, at);
+            let off = module.elem_offset(e).ok_or(oob)? as usize;
+            let mut r = Reader::at(module.bytes(), off, module.bytes().len());
+            let mut seg = ElemSegment::read(&mut r)?;
+            if is_dropped(arena, &info, e as usize) {
+                seg.count = 0; // a dropped segment behaves as empty
+            }
+            table_init(arena, module, &info, slot, &seg, addr, d, s, n).map_err(|_| oob)?;
+        }
+        fc::ElemDrop => {
+            let e = imm_u32(code, pc) as usize;
+            set_dropped(arena, &info, e);
+        }
+        fc::TableCopy => {
+            let dt = imm_u32(code, pc) as usize;
+            let stt = imm_u32(code, pc) as usize;
+            let n = pop!() as u32 as u64;
+            let s = pop!() as u32 as u64;
+            let d = pop!() as u32 as u64;
+            let hd = arena[info.tables as usize + dt] as usize;
+            let hs = arena[info.tables as usize + stt] as usize;
+            if s + n > arena[hs] || d + n > arena[hd] {
+                return Err(Error::new(ErrorKind::TableOutOfBounds, at));
+            }
+            let (s, d, n) = (hs + 4 + s as usize, hd + 4 + d as usize, n as usize);
+            arena.copy_within(s..s + n, d);
+        }
+        fc::TableGrow => {
+            let t = imm_u32(code, pc) as usize;
+            let h = arena[info.tables as usize + t] as usize;
+            let n = pop!() as u32 as u64;
+            let init = pop!();
+            let size = arena[h];
+            let max = if arena[h + 1] == NO_MAX {
+                u32::MAX as u64
+            } else {
+                arena[h + 1]
+            };
+            let new = size + n;
+            if new > max || new > arena[h + 2] {
+                vals[*sp] = u32::MAX as u64;
+            } else {
+                arena[h + 4 + size as usize..h + 4 + new as usize].fill(init);
+                arena[h] = new;
+                vals[*sp] = size;
+            }
+            *sp += 1;
+        }
+        fc::TableSize => {
+            let t = imm_u32(code, pc) as usize;
+            let h = arena[info.tables as usize + t] as usize;
+            vals[*sp] = arena[h];
+            *sp += 1;
+        }
+        fc::TableFill => {
+            let t = imm_u32(code, pc) as usize;
+            let h = arena[info.tables as usize + t] as usize;
+            let n = pop!() as u32 as u64;
+            let v = pop!();
+            let d = pop!() as u32 as u64;
+            if d + n > arena[h] {
+                return Err(Error::new(ErrorKind::TableOutOfBounds, at));
+            }
+            arena[h + 4 + d as usize..h + 4 + (d + n) as usize].fill(v);
+        }
+        _ => return Err(Error::new(ErrorKind::UnknownOpcode, at)),
+    }
+    Ok(())
+}
+
+/// The bytes of data segment `d`.
+fn data_bytes<'wasm>(module: &Module<'wasm, '_>, d: u32) -> &'wasm [u8] {
+    let bytes = module.bytes();
+    let Some(off) = module.data_offset(d) else {
+        return &[];
+    };
+    let mut r = Reader::at(bytes, off as usize, bytes.len());
+    let mut read = || -> Result<&'wasm [u8]> {
+        let flags = r.u32()?;
+        if flags == 2 {
+            r.u32()?;
+        }
+        if flags != 1 {
+            while !matches!(Instr::read(&mut r)?, Instr::End {}) {}
+        }
+        let len = r.count()?;
+        r.bytes(len)
+    };
+    read().unwrap_or(&[])
+}
