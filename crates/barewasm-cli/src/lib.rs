@@ -1,4 +1,6 @@
 //! The `barewasm` command-line tool's library: loading modules, the memory-plan report and
 //! the spec-script runner, shared by the binary and the tests.
 
+pub mod load;
+pub mod report;
 pub mod wast;

@@ -1,1 +1,229 @@
-fn main() {}
+//! `barewasm`: validate WebAssembly modules and print the memory plan firmware needs.
+//!
+//! Exit status: 0 success, 1 a module was rejected, 2 usage or file errors.
+
+use std::ffi::OsString;
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use barewasm::Limits;
+use barewasm_cli::load::{load_module_bytes, validate_bytes, MAX_BUFFER_BYTES};
+use barewasm_cli::report::{error_line, plan_json, plan_text};
+
+const REJECTED: u8 = 1;
+const USAGE: u8 = 2;
+
+fn usage() -> String {
+    let d = Limits::DEFAULT;
+    format!(
+        "barewasm: host tool for the barewasm WebAssembly runtime
+
+usage:
+  barewasm validate [LIMITS] FILE...         decode and validate modules
+  barewasm plan [LIMITS] [--json] FILE       memory plan: buffer sizes for firmware
+  barewasm help                              show this text
+  (coming: `run` to execute an export, `wast` to run spec scripts)
+
+FILE is a binary module (.wasm) or text format (.wat, .wast); other names are
+taken as text unless they start with the \\0asm magic.
+
+LIMITS (default in brackets):
+  --max-nesting N           deepest block nesting in one function [{}]
+  --max-function-slots N    locals + operand height of one function [{}]
+  --stack-slots N           value-stack slots, 8 bytes each [{}]
+  --call-depth N            deepest chain of active calls [{}]
+
+exit status: 0 success, 1 a module was rejected, 2 usage or file error
+",
+        d.max_nesting, d.max_function_slots, d.value_stack_slots, d.max_call_depth
+    )
+}
+
+/// A command's parsed options.
+struct Options {
+    files: Vec<PathBuf>,
+    limits: Limits,
+    json: bool,
+    help: bool,
+}
+
+fn parse_options(args: &[OsString], allow_json: bool) -> Result<Options, String> {
+    let mut o = Options {
+        files: Vec::new(),
+        limits: Limits::DEFAULT,
+        json: false,
+        help: false,
+    };
+    let mut it = args.iter();
+    let mut only_files = false;
+    while let Some(arg) = it.next() {
+        let text = arg.to_str().unwrap_or("");
+        if only_files || !text.starts_with('-') || text == "-" {
+            o.files.push(PathBuf::from(arg));
+            continue;
+        }
+        // Accept both `--opt N` and `--opt=N`.
+        let (name, inline) = match text.split_once('=') {
+            Some((n, v)) => (n, Some(v.to_string())),
+            None => (text, None),
+        };
+        let slot = match name {
+            "--" => {
+                only_files = true;
+                continue;
+            }
+            "-h" | "--help" => {
+                o.help = true;
+                continue;
+            }
+            "--json" if allow_json && inline.is_none() => {
+                o.json = true;
+                continue;
+            }
+            "--max-nesting" => &mut o.limits.max_nesting,
+            "--max-function-slots" => &mut o.limits.max_function_slots,
+            "--stack-slots" => &mut o.limits.value_stack_slots,
+            "--call-depth" => &mut o.limits.max_call_depth,
+            _ => return Err(format!("unknown option `{text}`")),
+        };
+        let value = match inline {
+            Some(v) => v,
+            None => match it.next() {
+                Some(v) => v.to_string_lossy().into_owned(),
+                None => return Err(format!("{name} needs a number")),
+            },
+        };
+        *slot = value.parse().map_err(|_| {
+            format!(
+                "{name}: expected a whole number from 0 to {}, got `{value}`",
+                u32::MAX
+            )
+        })?;
+    }
+    Ok(o)
+}
+
+/// Writes to stdout; a closed pipe (`| head`) is not an error worth a panic.
+fn out(text: &str) {
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+}
+
+fn err(text: &str) {
+    let _ = std::io::stderr().lock().write_all(text.as_bytes());
+}
+
+/// A bad command line: the message, and the full usage only when no command was recognised.
+fn usage_error(msg: &str, full: bool) -> ExitCode {
+    if full {
+        err(&format!("barewasm: {msg}\n\n{}", usage()));
+    } else {
+        err(&format!("barewasm: {msg}\n(see `barewasm --help`)\n"));
+    }
+    ExitCode::from(USAGE)
+}
+
+/// Prints why `name` was not accepted; returns the exit status it calls for.
+fn report_error(name: &str, e: &barewasm::Error) -> u8 {
+    if e.category() == barewasm::Category::Buffer {
+        // The host could not provide the memory: not a verdict on the module.
+        err(&format!(
+            "{} (the CLI grows buffers up to {} MiB; lower the limits)\n",
+            error_line(name, e),
+            MAX_BUFFER_BYTES >> 20
+        ));
+        USAGE
+    } else {
+        err(&format!("{}\n", error_line(name, e)));
+        REJECTED
+    }
+}
+
+fn validate(args: &[OsString]) -> ExitCode {
+    let o = match parse_options(args, false) {
+        Ok(o) => o,
+        Err(e) => return usage_error(&e, false),
+    };
+    if o.help {
+        out(&usage());
+        return ExitCode::SUCCESS;
+    }
+    if o.files.is_empty() {
+        return usage_error("validate: no FILE given", false);
+    }
+    // Every file is checked; the status is the worst outcome.
+    let mut status = 0;
+    for path in &o.files {
+        let name = path.display().to_string();
+        let bytes = match load_module_bytes(path) {
+            Ok(b) => b,
+            Err(e) => {
+                err(&format!("{name}: {e}\n"));
+                status = status.max(USAGE);
+                continue;
+            }
+        };
+        match validate_bytes(&bytes, &o.limits) {
+            Ok(_) => out(&format!("{name}: valid\n")),
+            Err(e) => status = status.max(report_error(&name, &e)),
+        }
+    }
+    ExitCode::from(status)
+}
+
+fn plan(args: &[OsString]) -> ExitCode {
+    let o = match parse_options(args, true) {
+        Ok(o) => o,
+        Err(e) => return usage_error(&e, false),
+    };
+    if o.help {
+        out(&usage());
+        return ExitCode::SUCCESS;
+    }
+    let path = match o.files.as_slice() {
+        [p] => p,
+        [] => return usage_error("plan: no FILE given", false),
+        _ => return usage_error("plan: takes exactly one FILE", false),
+    };
+    let name = path.display().to_string();
+    let bytes = match load_module_bytes(path) {
+        Ok(b) => b,
+        Err(e) => {
+            err(&format!("{name}: {e}\n"));
+            return ExitCode::from(USAGE);
+        }
+    };
+    match validate_bytes(&bytes, &o.limits) {
+        Ok(v) => {
+            let text = if o.json {
+                plan_json(&name, &v.plan, &v.counts, &o.limits)
+            } else {
+                plan_text(&name, &v.plan, &v.counts, &o.limits)
+            };
+            out(&text);
+            ExitCode::SUCCESS
+        }
+        Err(e) => ExitCode::from(report_error(&name, &e)),
+    }
+}
+
+fn main() -> ExitCode {
+    let args: Vec<OsString> = std::env::args_os().skip(1).collect();
+    let Some(command) = args.first() else {
+        return usage_error("no command given", true);
+    };
+    let rest = &args[1..];
+    match command.to_str() {
+        Some("validate") => validate(rest),
+        Some("plan") => plan(rest),
+        Some("help" | "-h" | "--help") => {
+            out(&usage());
+            ExitCode::SUCCESS
+        }
+        Some(c @ ("run" | "wast")) => usage_error(&format!("`{c}` is not implemented yet"), false),
+        _ => usage_error(
+            &format!("unknown command `{}`", command.to_string_lossy()),
+            true,
+        ),
+    }
+}
