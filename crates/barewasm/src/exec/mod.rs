@@ -1,6 +1,7 @@
 //! Execution (spec chapter 4): the store and instantiation, the value/call stack, and the
 //! in-place interpreter.
 
+pub mod host;
 pub mod interp;
 pub mod numeric;
 pub mod stack;
