@@ -1,4 +1,5 @@
-//! `barewasm`: validate WebAssembly modules and print the memory plan firmware needs.
+//! `barewasm`: validate and run WebAssembly modules, print the memory plan firmware needs,
+//! and run spec scripts.
 //!
 //! Exit status: 0 success, 1 a module was rejected, 2 usage or file errors.
 
@@ -22,8 +23,12 @@ fn usage() -> String {
 usage:
   barewasm validate [LIMITS] FILE...         decode and validate modules
   barewasm plan [LIMITS] [--json] FILE       memory plan: buffer sizes for firmware
+  barewasm run [LIMITS] FILE [--invoke NAME] [ARGS...]
+                                             run export NAME (default _start); prints
+                                             results as `7:i32`, one per line
+  barewasm wast FILE...                      run spec scripts (.wast); last line is
+                                             `N passed, M failed`
   barewasm help                              show this text
-  (coming: `run` to execute an export, `wast` to run spec scripts)
 
 FILE is a binary module (.wasm) or text format (.wat, .wast); other names are
 taken as text unless they start with the \\0asm magic.
@@ -207,6 +212,106 @@ fn plan(args: &[OsString]) -> ExitCode {
     }
 }
 
+fn run(args: &[OsString]) -> ExitCode {
+    // `--invoke NAME` and the arguments after FILE are the run's own; the rest are options.
+    let mut opts = Vec::new();
+    let mut file = None;
+    let mut invoke = None;
+    let mut values = Vec::new();
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        let s = a.to_string_lossy().to_string();
+        if s == "--invoke" {
+            match it.next() {
+                Some(n) => invoke = Some(n.to_string_lossy().to_string()),
+                None => return usage_error("run: --invoke needs a NAME", false),
+            }
+        } else if file.is_some() {
+            values.push(s);
+        } else if s.starts_with("--") {
+            opts.push(a.clone());
+            if !s.contains('=') {
+                if let Some(v) = it.next() {
+                    opts.push(v.clone());
+                }
+            }
+        } else {
+            file = Some(PathBuf::from(a));
+        }
+    }
+    let o = match parse_options(&opts, false) {
+        Ok(o) => o,
+        Err(e) => return usage_error(&e, false),
+    };
+    let Some(path) = file else {
+        return usage_error("run: no FILE given", false);
+    };
+    let name = path.display().to_string();
+    let bytes = match load_module_bytes(&path) {
+        Ok(b) => b,
+        Err(e) => {
+            err(&format!("{name}: {e}\n"));
+            return ExitCode::from(USAGE);
+        }
+    };
+    match barewasm_cli::run::run(
+        &bytes,
+        invoke.as_deref(),
+        &values,
+        &o.limits,
+        std::io::stdout(),
+    ) {
+        Ok(results) => {
+            for r in &results {
+                out(&format!("{}\n", barewasm_cli::run::format_value(r)));
+            }
+            ExitCode::SUCCESS
+        }
+        Err(barewasm_cli::run::RunError::Wasm(e)) => ExitCode::from(report_error(&name, &e)),
+        Err(barewasm_cli::run::RunError::Usage(e)) => usage_error(&format!("run: {e}"), false),
+    }
+}
+
+fn wast(args: &[OsString]) -> ExitCode {
+    if args.is_empty() {
+        return usage_error("wast: no FILE given", false);
+    }
+    let (mut passed, mut failed) = (0, 0);
+    for path in args {
+        let name = PathBuf::from(path).display().to_string();
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) => {
+                err(&format!("{name}: {e}\n"));
+                return ExitCode::from(USAGE);
+            }
+        };
+        let r = barewasm_cli::wast::run_script(
+            &name,
+            &text,
+            barewasm_cli::wast::skip_multi_memory,
+            barewasm_cli::wast::Mode::Full,
+        );
+        for f in &r.failures {
+            err(&format!("{name}: FAILED {f}\n"));
+        }
+        for s in &r.skipped {
+            out(&format!("{name}: skipped {s}\n"));
+        }
+        out(&format!(
+            "{name}: {} passed, {} failed, {} skipped, {} text-format\n",
+            r.passed,
+            r.failures.len(),
+            r.skipped.len(),
+            r.text_format
+        ));
+        passed += r.passed;
+        failed += r.failures.len();
+    }
+    out(&format!("{passed} passed, {failed} failed\n"));
+    ExitCode::from(if failed == 0 { 0 } else { REJECTED })
+}
+
 fn main() -> ExitCode {
     let args: Vec<OsString> = std::env::args_os().skip(1).collect();
     let Some(command) = args.first() else {
@@ -220,7 +325,8 @@ fn main() -> ExitCode {
             out(&usage());
             ExitCode::SUCCESS
         }
-        Some(c @ ("run" | "wast")) => usage_error(&format!("`{c}` is not implemented yet"), false),
+        Some("run") => run(rest),
+        Some("wast") => wast(rest),
         _ => usage_error(
             &format!("unknown command `{}`", command.to_string_lossy()),
             true,

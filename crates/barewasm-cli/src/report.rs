@@ -4,23 +4,11 @@ use std::fmt::Write as _;
 
 use barewasm::module::Counts;
 use barewasm::plan::{CALL_FRAME_BYTES, SLOT_BYTES};
-use barewasm::{Category, Error, Limits, Plan};
-
-/// The category as the spec test suite names it, in lower case.
-pub fn category_name(c: Category) -> &'static str {
-    match c {
-        Category::Malformed => "malformed",
-        Category::Invalid => "invalid",
-        Category::Unlinkable => "unlinkable",
-        Category::Trap => "trap",
-        Category::Exhausted => "exhausted",
-        Category::Buffer => "buffer",
-    }
-}
+use barewasm::{Error, Limits, Plan};
 
 /// `FILE: category: message (at byte offset 0x..)`.
 pub fn error_line(file: &str, e: &Error) -> String {
-    format!("{file}: {}: {e}", category_name(e.category()))
+    format!("{file}: {}: {e}", e.category())
 }
 
 /// The plan as an aligned table, the limits it holds for, and the firmware declarations.

@@ -24,6 +24,26 @@ pub enum Category {
     Buffer,
 }
 
+impl Category {
+    /// The category's name, as the spec test assertions use it.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Category::Malformed => "malformed",
+            Category::Invalid => "invalid",
+            Category::Unlinkable => "unlinkable",
+            Category::Trap => "trap",
+            Category::Exhausted => "exhausted",
+            Category::Buffer => "buffer",
+        }
+    }
+}
+
+impl fmt::Display for Category {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 /// One of the buffers the host provides.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum BufferKind {
@@ -333,7 +353,7 @@ impl Error {
         }
     }
 
-    /// A "buffer too small" error.
+    /// A "buffer too small" error. Figures above 4 GiB saturate at `u32::MAX`.
     pub const fn buffer(which: BufferKind, needed: usize, got: usize) -> Self {
         const fn sat(n: usize) -> u32 {
             if n > u32::MAX as usize {

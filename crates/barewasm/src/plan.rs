@@ -9,7 +9,7 @@ use crate::module::Module;
 /// Bytes per value-stack slot: every value (i32, i64, f32, f64, reference) takes one.
 pub const SLOT_BYTES: usize = 8;
 /// Bytes per active call in the call stack.
-pub const CALL_FRAME_BYTES: usize = 16;
+pub const CALL_FRAME_BYTES: usize = crate::exec::stack::FRAME_SLOTS * 8;
 /// Bytes of state per global.
 pub const GLOBAL_BYTES: usize = 8;
 /// Bytes of state per table element.
@@ -34,6 +34,8 @@ pub struct Plan {
     pub state_bytes: usize,
     /// Scratch bytes validation needs under the limits used.
     pub scratch_bytes: usize,
+    /// Whether the module defines or imports a memory.
+    pub has_memory: bool,
     /// Linear-memory bytes at the declared minimum.
     pub memory_min_bytes: u64,
     /// Linear-memory bytes at the declared maximum, if any.
@@ -72,10 +74,10 @@ impl Plan {
             instance_state_bytes: instance,
             state_bytes: module.state_bytes() + instance,
             scratch_bytes: facts.scratch_bytes as usize,
+            has_memory: memory.is_some(),
             memory_min_bytes: memory.map_or(0, |m| m.limits.min * m.page_size()),
             memory_max_bytes: memory.and_then(|m| m.limits.max.map(|x| x * m.page_size())),
-            stack_bytes: limits.value_stack_slots as usize * SLOT_BYTES
-                + limits.max_call_depth as usize * CALL_FRAME_BYTES,
+            stack_bytes: crate::exec::stack::Stack::bytes_for(limits),
             max_nesting: facts.max_nesting,
             max_height: facts.max_height,
             max_locals: facts.max_locals,

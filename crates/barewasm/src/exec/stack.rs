@@ -48,16 +48,19 @@ pub struct Stack<'a> {
 impl<'a> Stack<'a> {
     /// Bytes a stack needs for `limits` (value-stack slots and call depth).
     pub fn bytes_for(limits: &Limits) -> usize {
-        (limits.value_stack_slots as usize + limits.max_call_depth as usize * FRAME_SLOTS) * 8
+        let frames = (limits.max_call_depth as usize).saturating_mul(FRAME_SLOTS);
+        (limits.value_stack_slots as usize)
+            .saturating_add(frames)
+            .saturating_mul(8)
     }
 
     /// Carves a stack for `limits` out of `buf`.
     pub fn new(buf: &'a mut [u8], limits: &Limits) -> Result<Self> {
         let len = buf.len();
         let (words, skipped) = align_u64(buf);
-        let frames_len = limits.max_call_depth as usize * FRAME_SLOTS;
+        let frames_len = (limits.max_call_depth as usize).saturating_mul(FRAME_SLOTS);
         let values_len = limits.value_stack_slots as usize;
-        if words.len() < frames_len + values_len {
+        if words.len() < frames_len.saturating_add(values_len) {
             return Err(Error::buffer(
                 BufferKind::Stack,
                 Self::bytes_for(limits) + skipped,

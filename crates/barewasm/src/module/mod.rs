@@ -132,7 +132,7 @@ pub struct ValidationFacts {
     pub max_locals: u32,
     /// Side-table entries.
     pub side_entries: u32,
-    /// Scratch bytes validation used.
+    /// Scratch bytes validation needs under the limits it ran with.
     pub scratch_bytes: u32,
 }
 
@@ -157,7 +157,8 @@ impl<'wasm, 's> Module<'wasm, 's> {
         self.start
     }
 
-    /// Bytes of the state buffer the module occupies.
+    /// Bytes of an 8-byte-aligned state buffer the module occupies (a misaligned buffer
+    /// also loses up to 7 bytes to alignment).
     pub fn state_bytes(&self) -> usize {
         self.state_bytes
     }

@@ -352,6 +352,18 @@ impl<'c, 'wasm, 'a, 'd> FuncValidator<'c, 'wasm, 'a, 'd> {
 
     // --- the control stack (spec A.3: push_ctrl, pop_ctrl, label_types, unreachable) ---
 
+    /// The type of a block type read from an instruction: unlike a frame's, it may not
+    /// name the function body's sentinel.
+    fn instr_block_sig(&self, ty: BlockType, at: usize) -> Result<FuncType<'wasm>> {
+        if let BlockType::Func(i) = ty {
+            return self
+                .ctx
+                .func_type(i)
+                .ok_or(Error::new(ErrorKind::UnknownType, at));
+        }
+        self.block_sig(ty, at)
+    }
+
     fn block_sig(&self, ty: BlockType, at: usize) -> Result<FuncType<'wasm>> {
         Ok(match ty {
             BlockType::Empty => FuncType::EMPTY,
@@ -553,19 +565,19 @@ impl<'c, 'wasm, 'a, 'd> FuncValidator<'c, 'wasm, 'a, 'd> {
         match instr {
             Instr::Unreachable {} => self.set_unreachable(),
             Instr::Block { ty } => {
-                let sig = self.block_sig(ty, at)?;
+                let sig = self.instr_block_sig(ty, at)?;
                 self.pop_all(sig.params, at)?;
                 self.push_frame(Kind::Block, ty, 0, at)?;
             }
             Instr::Loop { ty } => {
-                let sig = self.block_sig(ty, at)?;
+                let sig = self.instr_block_sig(ty, at)?;
                 self.pop_all(sig.params, at)?;
                 let body = (r.pos() - self.code_start) as u32;
                 self.push_frame(Kind::Loop, ty, body, at)?;
             }
             Instr::If { ty } => {
                 self.pop(I32, at)?;
-                let sig = self.block_sig(ty, at)?;
+                let sig = self.instr_block_sig(ty, at)?;
                 self.pop_all(sig.params, at)?;
                 // The `if` entry: taken when the condition is false, patched at else/end.
                 let entry_idx = self.rel_stp();

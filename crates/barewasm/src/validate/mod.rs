@@ -328,7 +328,9 @@ impl<'wasm, 's> Module<'wasm, 's> {
             },
             side: side_used,
             start,
-            state_bytes: needed_state,
+            // What an aligned buffer needs: the padding this buffer's address cost is not
+            // part of the module's footprint.
+            state_bytes: needed_state - skipped,
             facts,
         };
         Ok((module, bytemuck::cast_slice_mut(tail)))
