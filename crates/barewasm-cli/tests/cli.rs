@@ -196,7 +196,10 @@ fn plan_json_has_the_plan() {
     assert_eq!(num("memory_min_bytes"), 65536.0);
     assert_eq!(json.get("memory_max_bytes"), Some(&Json::Null));
     assert_eq!(json.get("has_memory"), Some(&Json::Bool(true)));
-    assert_eq!(num("stack_bytes"), (100 * 8 + 10 * barewasm::plan::CALL_FRAME_BYTES) as f64);
+    assert_eq!(
+        num("stack_bytes"),
+        (100 * 8 + 10 * barewasm::plan::CALL_FRAME_BYTES) as f64
+    );
     assert_eq!(num("max_nesting"), 2.0);
     assert_eq!(num("max_height"), 1.0);
     assert_eq!(num("max_locals"), 1.0);
