@@ -36,9 +36,14 @@ impl<const N: usize> Default for AlignedBuffer<N> {
 }
 
 /// The `u64`-aligned middle of `buf`, and the number of bytes skipped before it.
+///
+/// The skip is computed from the address, so it is right even when `buf` is too short to
+/// reach an aligned byte at all (the "needs N" figures depend on it).
 pub(crate) fn align_u64(buf: &mut [u8]) -> (&mut [u64], usize) {
-    let (head, body, _tail) = bytemuck::pod_align_to_mut::<u8, u64>(buf);
-    let skipped = head.len();
+    // Even an empty slice has an address: a host that grows it in place needs the skip
+    // too, and over-reporting by a few bytes is harmless where under-reporting is not.
+    let skipped = (8 - (buf.as_ptr() as usize) % 8) % 8;
+    let (_head, body, _tail) = bytemuck::pod_align_to_mut::<u8, u64>(buf);
     (body, skipped)
 }
 

@@ -201,7 +201,7 @@ pub enum ErrorKind {
         which: BufferKind,
         /// Bytes required.
         needed: u32,
-        /// Bytes provided (after alignment).
+        /// Bytes provided (the buffer's length, alignment padding included).
         got: u32,
     },
 }

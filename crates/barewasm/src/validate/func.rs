@@ -475,7 +475,10 @@ impl<'c, 'wasm, 'a, 'd> FuncValidator<'c, 'wasm, 'a, 'd> {
     /// side-table index `target_stp` (function-relative).
     fn resolve(&mut self, f: &Frame, target_pc: u32, target_stp: u32, at: usize) -> Result<()> {
         if self.side.full() {
-            return Ok(()); // counting only: nothing was stored to patch
+            // Counting only: nothing was stored to patch, but the targets must still fit,
+            // so a too-large function is reported as such whatever the buffer size.
+            SideEntry::new(target_pc, target_stp, 0, 0, at)?;
+            return Ok(());
         }
         let mut link = f.link;
         // Each entry appears in one chain once, so this walks each entry at most once.

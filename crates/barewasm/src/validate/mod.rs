@@ -204,6 +204,16 @@ impl<'wasm, 's> Module<'wasm, 's> {
         let index_u64 = counts.index_words().div_ceil(2);
         let needed_index = skipped + index_u64 * 8;
         let mut rest = words;
+        if rest.len() < index_u64 {
+            // Without room for the index tables nothing can be validated; still, say what
+            // the whole module needs, side table included, so one retry suffices.
+            let side = count_side_entries(bytes, &sections).unwrap_or(0);
+            return Err(Error::buffer(
+                BufferKind::State,
+                needed_index + side * 8,
+                state_len,
+            ));
+        }
         let index = take(
             &mut rest,
             index_u64,
@@ -291,7 +301,7 @@ impl<'wasm, 's> Module<'wasm, 's> {
                 sections: &sections,
                 counts: &counts,
             };
-            v.types()?;
+            v.types(work)?;
             v.imports(&mut mems_w)?;
             v.functions()?;
             v.tables()?;
@@ -383,20 +393,24 @@ fn count_entities(bytes: &[u8], s: &Sections) -> Result<Counts> {
             return Err(r.err(ErrorKind::SectionSizeMismatch));
         }
     }
-    let add = |a: u32, b: u32, at: usize| {
-        a.checked_add(b)
-            .ok_or(Error::new(ErrorKind::ImplementationLimit, at))
+    // Every entity takes at least one byte of the module: a larger count is malformed (the
+    // section ends first), checked before any sum so that a huge count cannot overflow.
+    let limit = bytes.len() as u32;
+    let count = |id| -> Result<u32> {
+        let n = count(id)?;
+        match s.get(id) {
+            Some(r) if n > limit => Err(Error::new(ErrorKind::UnexpectedEnd, r.end as usize)),
+            _ => Ok(n),
+        }
     };
-    c.funcs = add(c.imported_funcs, count(SectionId::Function)?, 0)?;
-    c.tables = add(c.imported_tables, count(SectionId::Table)?, 0)?;
-    c.memories = add(c.imported_memories, count(SectionId::Memory)?, 0)?;
-    c.globals = add(c.imported_globals, count(SectionId::Global)?, 0)?;
+    c.funcs = c.imported_funcs + count(SectionId::Function)?;
+    c.tables = c.imported_tables + count(SectionId::Table)?;
+    c.memories = c.imported_memories + count(SectionId::Memory)?;
+    c.globals = c.imported_globals + count(SectionId::Global)?;
     c.exports = count(SectionId::Export)?;
     c.elems = count(SectionId::Element)?;
     c.datas = count(SectionId::Data)?;
-    // Every entity takes at least one byte of the module: larger counts are malformed, and
-    // rejecting them here keeps buffer arithmetic far from overflow.
-    let limit = bytes.len() as u32;
+    // Sums with imports, and the type count, get the same bound.
     for n in [
         c.types, c.funcs, c.tables, c.memories, c.globals, c.exports, c.elems, c.datas,
     ] {
@@ -466,33 +480,47 @@ impl<'wasm> ModuleValidator<'_, 'wasm, '_> {
         self.sections.reader(self.ctx.bytes, id)
     }
 
-    fn types(&mut self) -> Result<()> {
+    fn types(&mut self, work: &mut [u64]) -> Result<()> {
         let mut r = self.reader(SectionId::Type);
         if r.is_empty() {
             return Ok(());
         }
-        let n = r.u32()?;
-        for i in 0..n as usize {
+        let n = r.u32()? as usize;
+        for i in 0..n {
             let at = r.pos();
             if r.u8()? != 0x60 {
                 return Err(Error::new(ErrorKind::BadFuncType, at));
             }
             let off = r.pos() as u32;
-            let ty = FuncType::read_body(&mut r)?;
-            // Canonical index: the first structurally equal type. Quadratic in the number
-            // of types, which is small in practice; it buys call_indirect a one-word check.
-            let mut canon = i as u32;
-            for j in 0..i {
-                if read_func_type(self.ctx.bytes, self.ctx.types[j * TYPE_WORDS].get()) == ty {
-                    canon = j as u32;
-                    break;
-                }
-            }
+            FuncType::read_body(&mut r)?;
             self.ctx.types[i * TYPE_WORDS].set(off);
-            self.ctx.types[i * TYPE_WORDS + 1].set(canon);
             self.ctx.n_types = i as u32 + 1;
         }
-        finish(&r)
+        finish(&r)?;
+        // Canonical index: the first structurally equal type, so `call_indirect` compares
+        // one word. Sorting by (type, index) puts equal types together, first one first:
+        // O(n log n), where comparing every pair would let a hostile module with many
+        // types take seconds.
+        let bytes = self.ctx.bytes;
+        let types = self.ctx.types;
+        let ty = |i: u64| read_func_type(bytes, types[i as usize * TYPE_WORDS].get());
+        let len = n.min(work.len());
+        let order = &mut work[..len];
+        for (i, w) in order.iter_mut().enumerate() {
+            *w = i as u64;
+        }
+        order.sort_unstable_by(|&a, &b| {
+            let (ta, tb) = (ty(a), ty(b));
+            (ta.params, ta.results, a).cmp(&(tb.params, tb.results, b))
+        });
+        let mut canon = 0u64;
+        for k in 0..order.len() {
+            if k == 0 || ty(order[k]) != ty(order[k - 1]) {
+                canon = order[k];
+            }
+            types[order[k] as usize * TYPE_WORDS + 1].set(canon as u32);
+        }
+        Ok(())
     }
 
     fn imports<'c>(&mut self, mems: &mut impl Iterator<Item = &'c Cell<u32>>) -> Result<()> {
@@ -697,33 +725,21 @@ impl<'wasm> ModuleValidator<'_, 'wasm, '_> {
             }
         }
         finish(&r)?;
-        // Names must be unique: sort by hash, then compare names within runs of equal hash.
+        // Names must be unique: sort by name (the hash orders most pairs without reading
+        // the names), then duplicates are neighbours. O(n log n) even for hostile names.
         let len = n.min(work.len());
-        let hashes = &mut work[..len];
-        hashes.sort_unstable();
+        let names = &mut work[..len];
+        let bytes = self.ctx.bytes;
         let name_at = |w: u64| {
-            let mut nr = Reader::at(
-                self.ctx.bytes,
-                (w & 0xffff_ffff) as usize,
-                self.ctx.bytes.len(),
-            );
+            let mut nr = Reader::at(bytes, (w & 0xffff_ffff) as usize, bytes.len());
             nr.name().unwrap_or("")
         };
-        let mut i = 0;
-        while i < hashes.len() {
-            let mut j = i + 1;
-            while j < hashes.len() && hashes[j] >> 32 == hashes[i] >> 32 {
-                j += 1;
+        names.sort_unstable_by(|&a, &b| (a >> 32, name_at(a)).cmp(&(b >> 32, name_at(b))));
+        for pair in names.windows(2) {
+            if pair[0] >> 32 == pair[1] >> 32 && name_at(pair[0]) == name_at(pair[1]) {
+                let at = (pair[0] & 0xffff_ffff).max(pair[1] & 0xffff_ffff);
+                return Err(Error::new(ErrorKind::DuplicateExport, at as usize));
             }
-            for a in i..j {
-                for b in a + 1..j {
-                    if name_at(hashes[a]) == name_at(hashes[b]) {
-                        let at = (hashes[a] & 0xffff_ffff).max(hashes[b] & 0xffff_ffff);
-                        return Err(Error::new(ErrorKind::DuplicateExport, at as usize));
-                    }
-                }
-            }
-            i = j;
         }
         Ok(())
     }
@@ -876,6 +892,33 @@ impl<'wasm> ModuleValidator<'_, 'wasm, '_> {
         }
         finish(&r)
     }
+}
+
+/// Counts the side-table entries of every function body by decoding alone (no type
+/// checks): exact for a valid module, which is all the "needs N bytes" figure is for.
+fn count_side_entries(bytes: &[u8], s: &Sections) -> Result<usize> {
+    let mut r = s.reader(bytes, SectionId::Code);
+    if r.is_empty() {
+        return Ok(0);
+    }
+    let mut entries = 0usize;
+    for _ in 0..r.u32()? {
+        let size = r.count()?;
+        let mut body = Reader::at(bytes, r.pos(), r.pos().saturating_add(size));
+        r.skip(size)?;
+        for _ in 0..body.u32()? {
+            body.u32()?;
+            body.u8()?;
+        }
+        while !body.is_empty() {
+            entries += match Instr::read(&mut body)? {
+                Instr::If { .. } | Instr::Else {} | Instr::Br { .. } | Instr::BrIf { .. } => 1,
+                Instr::BrTable { table } => table.count as usize + 1,
+                _ => 0,
+            };
+        }
+    }
+    Ok(entries)
 }
 
 /// FNV-1a, 32 bits: a tiny hash for export-name uniqueness.
