@@ -10,10 +10,6 @@ use crate::module::Module;
 pub const SLOT_BYTES: usize = 8;
 /// Bytes per active call in the call stack.
 pub const CALL_FRAME_BYTES: usize = crate::exec::stack::FRAME_SLOTS * 8;
-/// Bytes of state per global.
-pub const GLOBAL_BYTES: usize = 8;
-/// Bytes of state per table element.
-pub const TABLE_ELEM_BYTES: usize = 4;
 
 /// How many bytes a module needs in each buffer the host provides.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -28,7 +24,8 @@ pub struct Plan {
     pub side_table_bytes: usize,
     /// State bytes the validated module takes: index tables and side table.
     pub module_state_bytes: usize,
-    /// State bytes one instance takes: globals, tables at their minimum size, segment flags.
+    /// State bytes one instance takes in the store's arena: import map, globals, tables at
+    /// their declared size (no growth reserve), segment flags.
     pub instance_state_bytes: usize,
     /// State bytes in all (module plus one instance).
     pub state_bytes: usize,
@@ -53,17 +50,11 @@ pub struct Plan {
 impl Plan {
     /// The plan for a validated module under `limits`.
     pub fn new(module: &Module<'_, '_>, limits: &Limits) -> Plan {
-        let c = module.counts();
         let facts = module.facts();
         let code = module
             .sections()
             .get(crate::binary::sections::SectionId::Code);
-        let tables: usize = (0..c.tables)
-            .filter_map(|i| module.table_type(i))
-            .map(|t| t.limits.min as usize * TABLE_ELEM_BYTES)
-            .sum();
-        let segment_flags = (c.elems as usize + c.datas as usize).div_ceil(32) * 4;
-        let instance = c.globals as usize * GLOBAL_BYTES + tables + segment_flags;
+        let instance = crate::exec::store::Store::instance_arena_bytes(module, 0);
         let memory = module.memory_type(0);
         Plan {
             module_bytes: module.bytes().len(),
@@ -91,5 +82,58 @@ impl Plan {
         } else {
             self.side_table_bytes as f32 / self.code_bytes as f32
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{InstanceSlot, Store};
+    use std::vec;
+
+    #[test]
+    fn instance_figure_is_what_the_store_allocates() {
+        let wat = r#"(module
+            (import "m" "f" (func))
+            (import "m" "g" (global i32))
+            (global (mut i64) (i64.const 1)) (global f32 (f32.const 2))
+            (table 3 10 funcref) (table 2 externref)
+            (memory 1)
+            (elem (i32.const 0) func 0) (data "x") (data "y")
+            (func (export "h") (block (br 0))))"#;
+        let bytes = wat::parse_str(wat).unwrap();
+        let (mut state, mut scratch) = (vec![0u8; 4096], vec![0u8; 64 * 1024]);
+        let (module, _) = Module::new(&bytes, &mut state, &mut scratch, &Limits::DEFAULT).unwrap();
+        let plan = Plan::new(&module, &Limits::DEFAULT);
+        let mut slots = [InstanceSlot::EMPTY, InstanceSlot::EMPTY];
+        let mut arena = vec![0u64; 1024];
+        let mut store = Store::new(&mut slots, bytemuck::cast_slice_mut(&mut arena));
+        let g = store
+            .define_global(
+                crate::GlobalType {
+                    ty: crate::ValType::I32,
+                    mutable: false,
+                },
+                crate::Value::I32(5),
+            )
+            .unwrap();
+        let before = store.arena_used();
+        let mut memory = vec![0u8; 65536];
+        let host = crate::Extern::HostFunc(0, crate::FuncType::EMPTY);
+        store
+            .instantiate(&module, Some(&mut memory), &mut |_, name, _| {
+                Some(if name == "f" { host } else { g })
+            })
+            .unwrap();
+        assert_eq!(store.arena_used() - before, plan.instance_state_bytes);
+        // 1 import-map word, 3 global addresses, 2 table addresses, 1 flag word, 2 global
+        // cells of 2 words, tables of 4 + 3 and 4 + 2 words.
+        assert_eq!(plan.instance_state_bytes, (1 + 3 + 2 + 1 + 4 + 7 + 6) * 8);
+        assert_eq!(
+            plan.state_bytes,
+            plan.module_state_bytes + plan.instance_state_bytes
+        );
+        assert_eq!(plan.stack_bytes, crate::Stack::bytes_for(&Limits::DEFAULT));
+        assert_eq!(plan.side_table_entries, 1);
     }
 }

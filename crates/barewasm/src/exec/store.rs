@@ -182,6 +182,24 @@ impl<'a, 'wasm> Store<'a, 'wasm> {
         self.table_reserve = elements;
     }
 
+    /// Arena bytes instantiating `module` takes with `table_reserve` extra elements per
+    /// growable table: exactly what [`Store::instantiate`] allocates, so the memory plan
+    /// and the store cannot disagree.
+    pub fn instance_arena_bytes(module: &Module<'_, '_>, table_reserve: u32) -> usize {
+        let c = module.counts();
+        let mut words = c.imported_funcs as usize
+            + c.globals as usize
+            + c.tables as usize
+            + (c.elems as usize + c.datas as usize).div_ceil(64)
+            + 2 * (c.globals - c.imported_globals) as usize;
+        for t in c.imported_tables..c.tables {
+            if let Some(ty) = module.table_type(t) {
+                words += 4 + table_capacity(ty, table_reserve) as usize;
+            }
+        }
+        words * 8
+    }
+
     /// Arena bytes in use so far.
     pub fn arena_used(&self) -> usize {
         self.used * 8
@@ -519,6 +537,12 @@ impl<'a, 'wasm> Store<'a, 'wasm> {
         let module = self.module(inst)?;
         module.start().map(|func| FuncRef { slot: inst.0, func })
     }
+}
+
+/// Elements a defined table gets room for: its minimum plus the reserve, up to its maximum.
+fn table_capacity(ty: TableType, reserve: u32) -> u64 {
+    let max = ty.limits.max.unwrap_or(u32::MAX as u64);
+    (ty.limits.min + reserve as u64).min(max).max(ty.limits.min)
 }
 
 fn new_memory(ty: MemType, buffer: &mut [u8]) -> Result<Memory<'_>> {
