@@ -16,7 +16,7 @@ fn guest() -> Vec<u8> {
 }
 
 /// Runs export `name` on wasmi; returns results as barewasm values and the printed bytes.
-fn wasmi_run(bytes: &[u8], name: &str, args: &[Value]) -> (Result<Vec<Value>, String>, Vec<u8>) {
+fn wasmi_run(bytes: &[u8], name: &str, args: &[Value]) -> RunResult {
     use wasmi::{Caller, Engine, Extern, Linker, Module, Store, Val};
     let engine = Engine::default();
     let module = Module::new(&engine, bytes).expect("wasmi accepts the guest");
@@ -71,7 +71,7 @@ fn wasmi_run(bytes: &[u8], name: &str, args: &[Value]) -> (Result<Vec<Value>, St
 }
 
 /// Runs export `name` on barewasm through the CLI's runner.
-fn barewasm_run(bytes: &[u8], name: &str, args: &[Value]) -> (Result<Vec<Value>, String>, Vec<u8>) {
+fn barewasm_run(bytes: &[u8], name: &str, args: &[Value]) -> RunResult {
     let text: Vec<String> = args
         .iter()
         .map(|a| match *a {
@@ -84,6 +84,24 @@ fn barewasm_run(bytes: &[u8], name: &str, args: &[Value]) -> (Result<Vec<Value>,
     let r =
         run(bytes, Some(name), &text, &Limits::DEFAULT, &mut printed).map_err(|e| format!("{e:?}"));
     (r, printed)
+}
+
+type RunResult = (Result<Vec<Value>, String>, Vec<u8>);
+
+fn on_thread(
+    stack: usize,
+    bytes: &[u8],
+    name: &str,
+    args: &[Value],
+    f: fn(&[u8], &str, &[Value]) -> RunResult,
+) -> RunResult {
+    let (bytes, name, args) = (bytes.to_vec(), name.to_string(), args.to_vec());
+    std::thread::Builder::new()
+        .stack_size(stack)
+        .spawn(move || f(&bytes, &name, &args))
+        .unwrap()
+        .join()
+        .unwrap()
 }
 
 #[test]
@@ -106,8 +124,10 @@ fn guest_matches_wasmi() {
             _ => continue,
         };
         for args in arg_sets {
-            let (want, want_out) = wasmi_run(&bytes, export.name(), &args);
-            let (got, got_out) = barewasm_run(&bytes, export.name(), &args);
+            // wasmi recurses on the native stack for the guest's recursive fib and needs
+            // more than a test thread's 2 MiB; barewasm gets a small native stack on purpose.
+            let (want, want_out) = on_thread(64 << 20, &bytes, export.name(), &args, wasmi_run);
+            let (got, got_out) = on_thread(256 << 10, &bytes, export.name(), &args, barewasm_run);
             match (&want, &got) {
                 (Ok(w), Ok(g)) => assert_eq!(g, w, "{}({args:?})", export.name()),
                 // Both trap: the kinds are named differently; that both trap is what counts.
