@@ -1326,6 +1326,21 @@ fn unknown_section_id() {
     }
 }
 
+/// Found by the `validate_oracle` fuzz target: a section of size 0 was taken as an absent
+/// one. Every known section starts with a count or an index, so an empty one is cut short.
+#[test]
+fn empty_known_section_is_unexpected_end() {
+    for id in 1u8..=12 {
+        let m = module(&[section(id, &[])]);
+        assert_err(&m, ErrorKind::UnexpectedEnd, 10);
+    }
+    // After a valid section too, and with a custom section (which may be empty of
+    // contents after its name) around it.
+    let m = module(&[type_sec(), section(0, b"\x01c"), section(3, &[])]);
+    let at = 8 + type_sec().len() + 4 + 2;
+    assert_err(&m, ErrorKind::UnexpectedEnd, at);
+}
+
 #[test]
 fn section_size_past_the_end() {
     let mut m = module(&[type_sec()]);

@@ -130,6 +130,11 @@ impl Sections {
             if rank <= last_rank {
                 return Err(Error::new(ErrorKind::SectionOutOfOrder, id_at));
             }
+            // Every known section starts with a count or an index: an empty one is cut
+            // short (and must not pass for an absent one, which readers take it for).
+            if size == 0 {
+                return Err(Error::new(ErrorKind::UnexpectedEnd, start));
+            }
             last_rank = rank;
             s.ranges[id as usize] = Some(range);
         }
