@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# barewasm on an emulated Cortex-M4 (QEMU mps2-an386) with 96 KiB of RAM enforced by the MPU:
+# builds the firmware images, the spec blobs and the instruction-count plugin, runs every
+# image under QEMU with a timeout, and fails on any failure. Prints the figures the README
+# quotes. Installs qemu-system-arm (apt) and a C compiler if they are missing.
+#
+#   scripts/qemu.sh          everything
+#   QEMU_TIMEOUT=600 ...     seconds per QEMU run (default 300)
+set -euo pipefail
+cd "$(dirname "$0")/../firmware"
+
+step() { printf '\n== %s\n' "$*"; }
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+timeout_s=${QEMU_TIMEOUT:-300}
+target=thumbv7em-none-eabihf
+images=target/$target/release
+out=target/qemu
+failures=0
+
+step "tools: qemu-system-arm, a C compiler, the Cortex-M targets"
+missing=()
+command -v qemu-system-arm >/dev/null || missing+=(qemu-system-arm)
+command -v cc >/dev/null || missing+=(gcc)
+if [ ${#missing[@]} -gt 0 ]; then
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+qemu-system-arm --version | head -n1
+rustup target add thumbv7em-none-eabihf thumbv6m-none-eabi >/dev/null
+rustup component add rustfmt clippy >/dev/null 2>&1 || true
+mkdir -p "$out"
+
+step "format and lints (firmware, spec-pack)"
+cargo fmt --check
+(cd spec-pack && cargo fmt --check && cargo clippy --quiet --release -- -D warnings)
+
+step "instruction-count plugin"
+cc -O2 -shared -fPIC -o "$out/libinsncount.so" qemu-insncount/insncount.c
+
+step "spec blobs (spec-pack)"
+(cd spec-pack && cargo run --quiet --release -- pack "../$out/spec") | tee "$out/spec-pack.log"
+blobs=("$out"/spec/spec-*.bin)
+
+step "build: every image for Cortex-M4F, and for Cortex-M0 (built, not run)"
+# The `spec` image embeds the blob named by BAREWASM_SPEC_BLOB; the first one is built with
+# the rest of the images, any further ones one by one below.
+export BAREWASM_SPEC_BLOB=$PWD/${blobs[0]}
+cargo clippy --quiet --release -- -D warnings
+cargo build --quiet --release
+cp "$images/spec" "$out/spec-1.elf"
+for ((i = 1; i < ${#blobs[@]}; i++)); do
+  BAREWASM_SPEC_BLOB=$PWD/${blobs[$i]} cargo build --quiet --release --bin spec
+  cp "$images/spec" "$out/spec-$((i + 1)).elf"
+done
+cargo clippy --quiet --release --target thumbv6m-none-eabi -- -D warnings
+cargo build --quiet --release --target thumbv6m-none-eabi
+
+# qemu ELF EXPECTED_EXIT NAME [ARGS...]: runs an image, prints its output and the executed
+# instruction count (last line "insns: N"), and records a failure on any other exit code.
+qemu() {
+  local elf=$1 want=$2 name=$3 args=arg=$3
+  shift 3
+  for a in "$@"; do args+=",arg=$a"; done
+  local log="$out/$name${1:+-$1}.log" rc=0
+  timeout "$timeout_s" qemu-system-arm -machine mps2-an386 -cpu cortex-m4 -nographic \
+    -monitor none -serial none -semihosting-config "enable=on,target=native,$args" \
+    -plugin "$out/libinsncount.so" -d plugin -kernel "$elf" >"$log" 2>&1 || rc=$?
+  sed 's/^/  | /' "$log" | grep -v '^  | insns:' || true
+  if [ "$rc" -eq 124 ]; then
+    echo "FAILED: $name $*: timed out after ${timeout_s}s (a hang or an unhandled fault)"
+    failures=$((failures + 1))
+  elif [ "$rc" -ne "$want" ]; then
+    echo "FAILED: $name $*: exit code $rc, expected $want"
+    failures=$((failures + 1))
+  fi
+}
+insns() { sed -n 's/^insns: //p' "$out/$1.log"; }
+
+step "baseline and minimal images"
+qemu "$images/baseline" 0 baseline
+qemu "$images/minimal" 0 minimal
+
+step "programs: compute kernel, Rust guest, host calls, traps (one QEMU run each)"
+qemu "$images/programs" 0 programs none
+for p in kernel guest host traps; do
+  qemu "$images/programs" 0 programs "$p"
+done
+
+step "MPU: each access outside the 96 KiB must fault"
+# A HardFault handler reports the violation and exits 3. Overflowing the native stack
+# leaves the core no stack to take the fault on: it locks up, which QEMU reports
+# ("Lockup") by aborting (134). A normal return exits 1 and fails.
+for mode in read-above write-above write-flash exec-ram; do
+  qemu "$images/mpu-violation" 3 mpu-violation "$mode"
+done
+qemu "$images/mpu-violation" 134 mpu-violation stack-overflow
+if ! grep -q 'Lockup' "$out/mpu-violation-stack-overflow.log"; then
+  echo "FAILED: mpu-violation stack-overflow: QEMU did not report a lockup"
+  failures=$((failures + 1))
+fi
+
+step "spec scripts on the target"
+for ((i = 1; i <= ${#blobs[@]}; i++)); do
+  qemu "$out/spec-$i.elf" 0 "spec-$i"
+done
+
+step "figures"
+size() { (cd spec-pack && cargo run --quiet --release -- size "../$1") | cut -d' ' -f1; }
+hello=$(find "$images/build" -name hello.wasm -path '*barewasm-firmware-*' -printf '%s\n' | head -n1)
+base_flash=$(size "$images/baseline")
+min_flash=$(size "$images/minimal")
+echo "flash: baseline image $base_flash B, minimal image $min_flash B (its module: $hello B)"
+echo "flash: runtime (minimal - baseline - module) $((min_flash - base_flash - hello)) B"
+echo "flash: programs image $(size "$images/programs") B, spec image $(size "$out/spec-1.elf") B"
+boot=$(insns programs-none)
+for p in kernel guest host traps; do
+  grep '^FIGURES' "$out/programs-$p.log" || true
+  echo "instructions: $p $(($(insns "programs-$p") - boot)) (run minus boot-only run, $boot)"
+done
+for ((i = 1; i <= ${#blobs[@]}; i++)); do
+  grep '^spec:\|^FIGURES' "$out/spec-$i.log" || true
+  echo "instructions: spec-$i $(insns "spec-$i")"
+done
+grep '^excluded' "$out/spec-pack.log" || true
+
+if [ "$failures" -ne 0 ]; then
+  printf '\n%s QEMU run(s) FAILED\n' "$failures"
+  exit 1
+fi
+printf '\nall QEMU runs passed\n'
