@@ -34,3 +34,6 @@ fi
 
 step "tests (unit, spec suite, hostile input, CLI)"
 cargo test --workspace
+
+step "firmware on an emulated Cortex-M4 (QEMU): programs, MPU enforcement, spec suite"
+./scripts/qemu.sh

@@ -1,12 +1,15 @@
 //! Proves the 96 KiB limit is enforced: touches memory the MPU forbids, which must end in
 //! the HardFault handler (exit code 3). Returning normally is a failure (exit code 1).
+//! `scripts/qemu.sh` runs every mode and counts the expected fault as a pass.
 //!
 //! The semihosting command line picks the violation (default `read-above`):
 //! - `read-above`: reads the first word past the 96 KiB of RAM;
 //! - `write-above`: writes far above it (the board has 4 MiB there);
 //! - `write-flash`: writes to the code region, which is read-only;
 //! - `exec-ram`: jumps to RAM, which is never executable;
-//! - `stack-overflow`: recurses until the native stack runs below 0x2000_0000.
+//! - `stack-overflow`: recurses until the native stack runs below 0x2000_0000. The push
+//!   faults, and the core has no stack left to take the fault on, so it locks up: QEMU
+//!   reports "Lockup" and exits 134, which is this mode's expected outcome.
 #![no_std]
 #![no_main]
 
