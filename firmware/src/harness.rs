@@ -40,6 +40,14 @@ pub fn take_pool() -> Option<&'static mut [u8]> {
     Some(unsafe { &mut (*pool).0 })
 }
 
+/// The checksum the `env.checksum` host function computes (FNV-style, from zero) over
+/// the bytes a guest passes; the `hello` program's expected value comes from it too.
+pub fn checksum(bytes: &[u8]) -> u32 {
+    bytes
+        .iter()
+        .fold(0u32, |h, &b| (h ^ b as u32).wrapping_mul(16_777_619))
+}
+
 /// Bytes used of each kind while one module ran.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Usage {

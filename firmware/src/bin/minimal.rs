@@ -11,7 +11,7 @@ use barewasm::{
 };
 use cortex_m_rt::entry;
 use firmware::console::Console;
-use firmware::{board, println};
+use firmware::{board, harness, println};
 
 static WASM: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/hello.wasm"));
 
@@ -45,9 +45,7 @@ impl Host for MiniHost {
         match id {
             0 => Console::new().write_bytes(bytes),
             1 => {
-                let sum = bytes
-                    .iter()
-                    .fold(0u32, |h, &b| (h ^ b as u32).wrapping_mul(16_777_619));
+                let sum = harness::checksum(bytes);
                 results[0] = sum as u64;
             }
             _ => return Err(trap),
@@ -102,10 +100,7 @@ fn main() -> ! {
         Ok(sum) => {
             println!("minimal: run(10) = {sum}");
             let line = b"squares: 1 4 9 16 25 36 49 64 81 100\n";
-            let want = line
-                .iter()
-                .fold(0u32, |h, &b| (h ^ b as u32).wrapping_mul(16_777_619))
-                as i32;
+            let want = harness::checksum(line) as i32;
             if sum != want {
                 board::fail("wrong checksum");
             }

@@ -117,9 +117,7 @@ impl Host for ProgramHost {
             }
             CHECKSUM => {
                 let bytes = guest_bytes(memory, args)?;
-                let sum = bytes
-                    .iter()
-                    .fold(0u32, |h, &b| (h ^ b as u32).wrapping_mul(16_777_619));
+                let sum = harness::checksum(bytes);
                 results[0] = sum as u64;
                 Ok(())
             }
@@ -245,9 +243,7 @@ fn kernel(run: &mut Run<'_>, host: &mut ProgramHost, c: &mut Checks) {
 
 fn hello(run: &mut Run<'_>, host: &mut ProgramHost, c: &mut Checks) {
     const LINE: &[u8] = b"squares: 1 4 9 16 25 36 49 64 81 100\n";
-    let want_sum = LINE
-        .iter()
-        .fold(0u32, |h, &b| (h ^ b as u32).wrapping_mul(16_777_619)) as i32;
+    let want_sum = harness::checksum(LINE) as i32;
     c.eq(
         "run(10), the host's checksum",
         run.call(host, "run", 10i32),
