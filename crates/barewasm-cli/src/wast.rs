@@ -10,7 +10,7 @@
 use std::collections::HashMap;
 
 use barewasm::exec::interp::Outcome;
-use barewasm::exec::stack::Stack;
+use barewasm::exec::stack::{Stack, UNLIMITED_FUEL};
 use barewasm::exec::store::{Extern, Instance, InstanceSlot, Store};
 use barewasm::exec::value::{FuncRef, Value};
 use barewasm::{
@@ -61,6 +61,11 @@ pub struct FileReport {
     pub text_format: usize,
     /// Execution directives not run ([`Mode::Validate`]).
     pub not_run: usize,
+    /// Fuel each call into wasm consumed, in order (start functions included): the
+    /// interruption test checks it does not depend on how fuel is sliced.
+    pub fuel_log: Vec<u64>,
+    /// How often a call ran out of its fuel slice and was continued.
+    pub pauses: usize,
 }
 
 /// Why a module is left out of a run.
@@ -127,6 +132,10 @@ struct World<'b> {
     named: HashMap<String, Instance>,
     registered: HashMap<String, Instance>,
     spectest: HashMap<&'static str, Extern<'static>>,
+    /// Fuel per slice: every call runs in slices of this much, continued after each.
+    fuel_slice: u64,
+    fuel_log: Vec<u64>,
+    pauses: usize,
 }
 
 impl<'b> World<'b> {
@@ -134,6 +143,7 @@ impl<'b> World<'b> {
         bump: &'b Bump,
         memories: &'b typed_arena::Arena<Box<[u8]>>,
         capacity: usize,
+        fuel_slice: u64,
     ) -> Result<Self, barewasm::Error> {
         let slots = bump.alloc_slice_fill_with(capacity + 1, |_| InstanceSlot::EMPTY);
         let arena = bump.alloc_slice_fill_copy(16 << 20, 0u8);
@@ -185,6 +195,9 @@ impl<'b> World<'b> {
             named: HashMap::new(),
             registered: HashMap::new(),
             spectest,
+            fuel_slice,
+            fuel_log: Vec::new(),
+            pauses: 0,
         })
     }
 
@@ -276,15 +289,27 @@ impl<'b> World<'b> {
         Ok(inst)
     }
 
-    /// Calls `f`, answering host calls (the spectest print functions return nothing).
+    /// Calls `f`, answering host calls (the spectest print functions return nothing) and
+    /// continuing each time a fuel slice runs out; logs the fuel the call consumed.
     fn call(&mut self, f: FuncRef, args: &[u64]) -> Result<Vec<u64>, barewasm::Error> {
-        let mut outcome = self.store.call(&mut self.stack, f, args)?;
+        let slice = self.fuel_slice;
+        self.stack.set_fuel(slice);
+        let mut used = 0;
+        let mut outcome = self.store.call(&mut self.stack, f, args);
         loop {
             match outcome {
-                Outcome::Returned => return Ok(self.stack.results().to_vec()),
-                Outcome::HostCall { .. } => outcome = self.store.resume(&mut self.stack, &[])?,
+                Ok(Outcome::HostCall { .. }) => outcome = self.store.resume(&mut self.stack, &[]),
+                Ok(Outcome::OutOfFuel) => {
+                    used += slice;
+                    self.pauses += 1;
+                    self.stack.set_fuel(slice);
+                    outcome = self.store.continue_call(&mut self.stack);
+                }
+                Ok(Outcome::Returned) | Err(_) => break,
             }
         }
+        self.fuel_log.push(used + (slice - self.stack.fuel()));
+        outcome.map(|_| self.stack.results().to_vec())
     }
 
     fn invoke(&mut self, inv: &wast::WastInvoke<'_>) -> Result<(Vec<u64>, &'b [u8]), String> {
@@ -378,6 +403,19 @@ fn encode(module: &mut QuoteWat<'_>) -> Result<Vec<u8>, String> {
 
 /// Runs one script.
 pub fn run_script(name: &str, text: &str, skip: SkipRule, mode: Mode) -> FileReport {
+    run_script_sliced(name, text, skip, mode, UNLIMITED_FUEL)
+}
+
+/// [`run_script`], with every call into wasm run in slices of `fuel_slice` units of fuel
+/// and continued after each: results must not change, and neither must the fuel each
+/// call consumes in all ([`FileReport::fuel_log`]).
+pub fn run_script_sliced(
+    name: &str,
+    text: &str,
+    skip: SkipRule,
+    mode: Mode,
+    fuel_slice: u64,
+) -> FileReport {
     let mut report = FileReport {
         name: name.to_string(),
         ..FileReport::default()
@@ -400,7 +438,7 @@ pub fn run_script(name: &str, text: &str, skip: SkipRule, mode: Mode) -> FileRep
     };
     let bump = Bump::new();
     let memories = typed_arena::Arena::new();
-    let mut world = match World::new(&bump, &memories, script.directives.len()) {
+    let mut world = match World::new(&bump, &memories, script.directives.len(), fuel_slice) {
         Ok(w) => w,
         Err(e) => {
             report
@@ -625,6 +663,8 @@ pub fn run_script(name: &str, text: &str, skip: SkipRule, mode: Mode) -> FileRep
             )),
         }
     }
+    report.fuel_log = world.fuel_log;
+    report.pauses = world.pauses;
     report
 }
 

