@@ -23,9 +23,13 @@ fn usage() -> String {
 usage:
   barewasm validate [LIMITS] FILE...         decode and validate modules
   barewasm plan [LIMITS] [--json] FILE       memory plan: buffer sizes for firmware
-  barewasm run [LIMITS] FILE [--invoke NAME] [ARGS...]
+  barewasm run [LIMITS] [--fuel N] FILE [--invoke NAME] [ARGS...]
                                              run export NAME (default _start); prints
-                                             results as `7:i32`, one per line
+                                             results as `7:i32`, one per line; with
+                                             --fuel, at most N instructions, and the
+                                             fuel used on stderr
+                                             (--fuel-slice N: run in slices of N,
+                                             resuming after each: same results)
   barewasm wast FILE...                      run spec scripts (.wast); last line is
                                              `N passed, M failed`
   barewasm help                              show this text
@@ -218,6 +222,8 @@ fn run(args: &[OsString]) -> ExitCode {
     let mut file = None;
     let mut invoke = None;
     let mut values = Vec::new();
+    let mut metering = barewasm_cli::run::Metering::UNLIMITED;
+    let mut metered = false;
     let mut it = args.iter();
     while let Some(a) = it.next() {
         let s = a.to_string_lossy().to_string();
@@ -226,6 +232,17 @@ fn run(args: &[OsString]) -> ExitCode {
                 Some(n) => invoke = Some(n.to_string_lossy().to_string()),
                 None => return usage_error("run: --invoke needs a NAME", false),
             }
+        } else if file.is_none() && (s == "--fuel" || s == "--fuel-slice") {
+            let n = it.next().map(|n| n.to_string_lossy().to_string());
+            let Some(n) = n.and_then(|n| n.parse::<u64>().ok()) else {
+                return usage_error(&format!("run: {s} needs a whole number"), false);
+            };
+            if s == "--fuel" {
+                metering.budget = n;
+            } else {
+                metering.slice = n;
+            }
+            metered = true;
         } else if file.is_some() {
             values.push(s);
         } else if s.starts_with("--") {
@@ -259,11 +276,18 @@ fn run(args: &[OsString]) -> ExitCode {
         invoke.as_deref(),
         &values,
         &o.limits,
+        metering,
         std::io::stdout(),
     ) {
-        Ok(results) => {
-            for r in &results {
+        Ok(ran) => {
+            for r in &ran.results {
                 out(&format!("{}\n", barewasm_cli::run::format_value(r)));
+            }
+            if metered {
+                err(&format!(
+                    "fuel: {} used, {} pauses\n",
+                    ran.fuel_used, ran.pauses
+                ));
             }
             ExitCode::SUCCESS
         }

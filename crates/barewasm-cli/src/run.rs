@@ -7,7 +7,7 @@ use std::io::Write;
 
 use barewasm::{
     Error, ErrorKind, Extern, ExternKind, FuncType, Host, InstanceSlot, Limits, Memory, Stack,
-    Store, ValType, Value,
+    Store, ValType, Value, UNLIMITED_FUEL,
 };
 
 use crate::load::Buffers;
@@ -84,15 +84,45 @@ pub fn format_value(v: &Value) -> String {
     }
 }
 
+/// How `run` meters execution.
+#[derive(Clone, Copy, Debug)]
+pub struct Metering {
+    /// Fuel for the whole run (start function and export together).
+    pub budget: u64,
+    /// Run in slices of this much fuel, continuing after each: the result must be the
+    /// same as in one go (it exercises pausing and resumption).
+    pub slice: u64,
+}
+
+impl Metering {
+    /// No budget to speak of, no slicing.
+    pub const UNLIMITED: Metering = Metering {
+        budget: UNLIMITED_FUEL,
+        slice: UNLIMITED_FUEL,
+    };
+}
+
+/// What a run produced.
+#[derive(Debug)]
+pub struct Ran {
+    /// The export's results.
+    pub results: Vec<Value>,
+    /// Fuel consumed by the start function and the export.
+    pub fuel_used: u64,
+    /// How often a fuel slice ran out and execution was continued.
+    pub pauses: u64,
+}
+
 /// Runs export `invoke` (default `_start`) of the module in `bytes` with `args`, printing
-/// guest output to `out`; returns the results.
+/// guest output to `out`; returns the results and the fuel used.
 pub fn run(
     bytes: &[u8],
     invoke: Option<&str>,
     args: &[String],
     limits: &Limits,
+    metering: Metering,
     out: impl Write,
-) -> Result<Vec<Value>, RunError> {
+) -> Result<Ran, RunError> {
     let mut buffers = Buffers::new();
     let (module, _) = buffers.module(bytes, limits).map_err(RunError::Wasm)?;
     let mut slots = [InstanceSlot::EMPTY];
@@ -117,10 +147,11 @@ pub fn run(
     let mut stack_buf = vec![0u8; Stack::bytes_for(limits)];
     let mut stack = Stack::new(&mut stack_buf, limits).map_err(RunError::Wasm)?;
     let mut host = CliHost { out };
+    let mut meter = Meter::new(metering);
     if let Some(start) = store.start(inst) {
-        store
-            .call_with_host(&mut stack, start, &[], &mut host)
-            .map_err(RunError::Wasm)?;
+        meter.refill(&mut stack);
+        let r = store.call_with_host(&mut stack, start, &[], &mut host);
+        meter.finish(&mut store, &mut stack, &mut host, r)?;
     }
     let name = invoke.unwrap_or("_start");
     let Some(Extern::Func(f)) = store.export(inst, name) else {
@@ -145,10 +176,68 @@ pub fn run(
         .collect::<Result<Vec<_>, _>>()
         .map_err(RunError::Usage)?;
     let mut results = vec![Value::I32(0); ty.results.len()];
-    store
+    meter.refill(&mut stack);
+    let r = store
         .invoke(&mut stack, f, &values, &mut results, &mut host)
-        .map_err(RunError::Wasm)?;
-    Ok(results)
+        .map(|_| ());
+    meter.finish(&mut store, &mut stack, &mut host, r)?;
+    for (i, &bits) in stack.results().iter().enumerate().take(results.len()) {
+        results[i] = Value::from_bits(ty.result(i), bits);
+    }
+    Ok(Ran {
+        results,
+        fuel_used: meter.used(),
+        pauses: meter.pauses,
+    })
+}
+
+/// Hands out fuel a slice at a time until the budget is spent.
+struct Meter {
+    budget: u64,
+    left: u64,
+    slice: u64,
+    pauses: u64,
+}
+
+impl Meter {
+    fn new(m: Metering) -> Self {
+        Meter {
+            budget: m.budget,
+            left: m.budget,
+            slice: m.slice.max(1),
+            pauses: 0,
+        }
+    }
+
+    /// Gives the stack its next slice, taking it from the budget.
+    fn refill(&mut self, stack: &mut Stack<'_>) {
+        let give = self.slice.min(self.left);
+        self.left -= give;
+        stack.set_fuel(give);
+    }
+
+    /// Continues a call that ran out of its slice until it ends or the budget is spent;
+    /// what the last slice left goes back to the budget.
+    fn finish(
+        &mut self,
+        store: &mut Store<'_, '_>,
+        stack: &mut Stack<'_>,
+        host: &mut impl Host,
+        mut r: barewasm::Result<()>,
+    ) -> Result<(), RunError> {
+        while matches!(r, Err(e) if e.kind() == ErrorKind::OutOfFuel) && self.left > 0 {
+            self.pauses += 1;
+            self.refill(stack);
+            r = store.resume_with_host(stack, host);
+        }
+        self.left += stack.fuel();
+        stack.set_fuel(0);
+        r.map_err(RunError::Wasm)
+    }
+
+    fn used(&self) -> u64 {
+        self.budget - self.left
+    }
 }
 
 /// Why `run` failed.

@@ -511,3 +511,46 @@ impl JsonParser<'_> {
         }
     }
 }
+
+#[test]
+fn run_with_fuel_stops_or_finishes_and_reports_the_fuel() {
+    let wat = TempFile::new(
+        "loop.wat",
+        br#"(module (func (export "sum") (param i32) (result i32) (local i32)
+              (block $d (loop $l
+                (br_if $d (i32.eqz (local.get 0)))
+                (local.set 1 (i32.add (local.get 1) (local.get 0)))
+                (local.set 0 (i32.sub (local.get 0) (i32.const 1)))
+                (br $l)))
+              (local.get 1)))"#,
+    );
+    // 2 + 12 per iteration + 3 + 2 units for sum(100): see the runtime's fuel tests.
+    let o = barewasm(&["run", "--fuel", "1207", wat.arg(), "--invoke", "sum", "100"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "5050:i32\n");
+    assert!(
+        stderr(&o).contains("fuel: 1207 used, 0 pauses"),
+        "{}",
+        stderr(&o)
+    );
+    let o = barewasm(&["run", "--fuel", "1206", wat.arg(), "--invoke", "sum", "100"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("out of fuel"), "{}", stderr(&o));
+    let o = barewasm(&[
+        "run",
+        "--fuel-slice",
+        "7",
+        wat.arg(),
+        "--invoke",
+        "sum",
+        "100",
+    ]);
+    assert_eq!(stdout(&o), "5050:i32\n");
+    assert!(
+        stderr(&o).contains("fuel: 1207 used, 172 pauses"),
+        "{}",
+        stderr(&o)
+    );
+    let o = barewasm(&["run", "--fuel", "many", wat.arg()]);
+    assert_eq!(o.status.code(), Some(2));
+}

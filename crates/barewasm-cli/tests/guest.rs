@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use barewasm::binary::opcodes::Instr;
 use barewasm::binary::reader::Reader;
 use barewasm::{ExternKind, Limits, Module, Plan, Value};
+use barewasm_cli::run::{run, Metering};
 
 fn guest() -> Vec<u8> {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../guests/wasm/demo.wasm");
@@ -126,8 +127,89 @@ checksum          = 0xe7d1426d
 #[test]
 fn demo_run_prints_the_documented_output() {
     let mut out = Vec::new();
-    let results = barewasm_cli::run::run(&guest(), Some("run"), &[], &Limits::DEFAULT, &mut out)
-        .unwrap_or_else(|e| panic!("run trapped or failed: {e:?}"));
+    let ran = run(
+        &guest(),
+        Some("run"),
+        &[],
+        &Limits::DEFAULT,
+        Metering::UNLIMITED,
+        &mut out,
+    )
+    .unwrap_or_else(|e| panic!("run trapped or failed: {e:?}"));
     assert_eq!(String::from_utf8_lossy(&out), EXPECTED_RUN_OUTPUT);
-    assert_eq!(results, [Value::I32(0xe7d1426d_u32 as i32)]);
+    assert_eq!(ran.results, [Value::I32(0xe7d1426d_u32 as i32)]);
+}
+
+/// Interruption: every workload of the guest, run in fuel slices of 1, 7 and 1000 and
+/// continued after each, prints and returns exactly what it does in one go, and consumes
+/// exactly the same fuel.
+#[test]
+fn demo_workloads_in_fuel_slices_match_whole_runs() {
+    let bytes = guest();
+    let calls: &[(&str, &[&str])] = &[
+        ("run", &[]),
+        ("fib", &["15"]),
+        ("crc32_len", &["1024"]),
+        ("sieve", &["3000"]),
+        ("fsum", &["500"]),
+        ("f32_kernel", &["7"]),
+        ("sort_checksum", &["3"]),
+    ];
+    for (name, args) in calls {
+        let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+        let go = |metering| {
+            let mut out = Vec::new();
+            let ran = run(
+                &bytes,
+                Some(name),
+                &args,
+                &Limits::DEFAULT,
+                metering,
+                &mut out,
+            )
+            .unwrap_or_else(|e| panic!("{name}: {e:?}"));
+            (ran, out)
+        };
+        let (whole, whole_out) = go(Metering::UNLIMITED);
+        assert_eq!(whole.pauses, 0);
+        assert!(whole.fuel_used > 100, "{name}: {} fuel", whole.fuel_used);
+        for slice in [1, 7, 1000] {
+            let (ran, out) = go(Metering {
+                budget: barewasm::UNLIMITED_FUEL,
+                slice,
+            });
+            assert_eq!(ran.results, whole.results, "{name}, slices of {slice}");
+            assert_eq!(out, whole_out, "{name}, slices of {slice}");
+            assert_eq!(ran.fuel_used, whole.fuel_used, "{name}, slices of {slice}");
+            assert!(
+                ran.pauses >= whole.fuel_used / slice - 1,
+                "{name}: {}",
+                ran.pauses
+            );
+        }
+        // A budget one short of what the call needs runs out; exactly enough does not.
+        let short = run(
+            &bytes,
+            Some(name),
+            &args,
+            &Limits::DEFAULT,
+            Metering {
+                budget: whole.fuel_used - 1,
+                slice: barewasm::UNLIMITED_FUEL,
+            },
+            &mut Vec::new(),
+        );
+        match short {
+            Err(barewasm_cli::run::RunError::Wasm(e)) => {
+                assert_eq!(e.kind(), barewasm::ErrorKind::OutOfFuel, "{name}")
+            }
+            other => panic!("{name}: expected out of fuel, got {other:?}"),
+        }
+        let (exact, _) = go(Metering {
+            budget: whole.fuel_used,
+            slice: barewasm::UNLIMITED_FUEL,
+        });
+        assert_eq!(exact.results, whole.results, "{name}");
+        println!("{name}: {} fuel", whole.fuel_used);
+    }
 }

@@ -8,7 +8,7 @@
 use std::path::PathBuf;
 
 use barewasm::{Limits, Value};
-use barewasm_cli::run::run;
+use barewasm_cli::run::{run, Metering};
 
 fn guest() -> Vec<u8> {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../guests/wasm/demo.wasm");
@@ -81,8 +81,16 @@ fn barewasm_run(bytes: &[u8], name: &str, args: &[Value]) -> RunResult {
         })
         .collect();
     let mut printed = Vec::new();
-    let r =
-        run(bytes, Some(name), &text, &Limits::DEFAULT, &mut printed).map_err(|e| format!("{e:?}"));
+    let r = run(
+        bytes,
+        Some(name),
+        &text,
+        &Limits::DEFAULT,
+        Metering::UNLIMITED,
+        &mut printed,
+    )
+    .map(|ran| ran.results)
+    .map_err(|e| format!("{e:?}"));
     (r, printed)
 }
 
