@@ -86,6 +86,9 @@ for p in kernel guest host traps; do
   qemu "$images/programs" 0 programs "$p"
 done
 
+step "time slicing: an endless loop and the Rust guest share the core in fuel slices"
+qemu "$images/timeslice" 0 timeslice
+
 step "MPU: each access outside the 96 KiB must fault"
 # A HardFault handler reports the violation and exits 3. Overflowing the native stack
 # leaves the core no stack to take the fault on: it locks up, which QEMU reports
@@ -117,6 +120,8 @@ for p in kernel guest host traps; do
   grep '^FIGURES' "$out/programs-$p.log" || true
   echo "instructions: $p $(($(insns "programs-$p") - boot)) (run minus boot-only run, $boot)"
 done
+grep '^timeslice:' "$out/timeslice.log" || true
+echo "instructions: timeslice $(($(insns timeslice) - boot)) (run minus boot-only run)"
 for ((i = 1; i <= ${#blobs[@]}; i++)); do
   grep '^spec:\|^FIGURES' "$out/spec-$i.log" || true
   echo "instructions: spec-$i $(insns "spec-$i")"

@@ -7,6 +7,7 @@
 //! | `minimal` | one small module with a host call (runtime flash size; builds for Cortex-M0) | 0 |
 //! | `programs` | compute kernel, the Rust guest, host calls, traps; checks every result | 0 |
 //! | `mpu-violation` | touches memory outside the 96 KiB / writes flash: must fault | 3 (stack overflow: QEMU lockup, 134) |
+//! | `timeslice` | two guests in turns of fuel: an endless loop and the Rust guest, whose prints suspend | 0 |
 //! | `spec` | runs a blob of spec scripts made by `spec-pack` (in a RAM test window) | 0 |
 //!
 //! Exit codes are in [`board`]. `unsafe` is confined to the MPU registers, semihosting

@@ -309,7 +309,7 @@ impl<'a, 'wasm> Store<'a, 'wasm> {
 
     /// Reads a global.
     pub fn global_value(&self, addr: u32) -> Option<Value> {
-        let ty = GlobalType::unpack(*self.arena.get(addr as usize - 1)? as u32);
+        let ty = GlobalType::unpack(*self.arena.get((addr as usize).checked_sub(1)?)? as u32);
         Some(Value::from_bits(ty.ty, *self.arena.get(addr as usize)?))
     }
 
