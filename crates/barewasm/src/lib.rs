@@ -11,6 +11,9 @@
 //! (a validated module's structure), [`validate`] (validation, which builds the side table)
 //! and [`plan`] (the memory plan). See ARCHITECTURE.md for the layering.
 //!
+//! **Start with [the embedding guide](guide)**: sizing buffers, host functions, typed
+//! calls, fuel and resumption, errors, and a complete firmware example.
+//!
 //! # Buffers
 //!
 //! | buffer  | holds                                                   | sized by          |
@@ -41,6 +44,7 @@ pub mod binary;
 mod buffer;
 mod error;
 pub mod exec;
+pub mod guide;
 mod limits;
 pub mod module;
 pub mod plan;
