@@ -447,7 +447,7 @@ fn execute(
     // another instance.
     macro_rules! do_return {
         () => {{
-            let n = module.func_sig(func).results.len();
+            let n = module.type_arity(module.func(func).type_idx).1 as usize;
             vals.copy_within(sp - n..sp, fp);
             sp = fp + n;
             depth -= 1;
@@ -1008,13 +1008,13 @@ fn enter_frame(
         .and_then(|s| s.module)
         .ok_or(Error::new(ErrorKind::UnknownFunction, at))?;
     let fi = module.func(f.func);
-    let ty = module.func_type(fi.type_idx);
+    let (params, _) = module.type_arity(fi.type_idx);
     let exhausted = Error::new(ErrorKind::CallStackExhausted, at);
     let depth = regs.depth;
     if (depth + 1) * FRAME_SLOTS > frames.len() {
         return Err(exhausted);
     }
-    let fp = regs.sp - ty.params.len();
+    let fp = regs.sp - params as usize;
     let locals_end = regs.sp + fi.locals as usize;
     if locals_end + fi.max_height as usize > values.len() {
         return Err(exhausted);

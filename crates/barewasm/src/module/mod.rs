@@ -7,8 +7,9 @@
 //! than a wrong answer that cannot happen.
 //!
 //! What lives in RAM, per module, as `u32` words unless said otherwise:
-//! - per type: offset of its parameter count (just after `0x60`), and a canonical index
-//!   (the first structurally equal type) so `call_indirect` compares two words;
+//! - per type: offset of its parameter count (just after `0x60`), a canonical index (the
+//!   first structurally equal type, so `call_indirect` compares two words), and its
+//!   numbers of parameters and results (so calls and returns need not decode the type);
 //! - per function: [`FUNC_WORDS`] words (see [`FuncInfo`]);
 //! - per table and memory: offset of its type;
 //! - per global: packed type and offset of its initialiser;
@@ -26,8 +27,9 @@ use side_table::SideEntry;
 
 /// Words per function in the function index.
 pub const FUNC_WORDS: usize = 6;
-/// Words per type in the type index.
-pub const TYPE_WORDS: usize = 2;
+/// Words per type in the type index: offset of its body, canonical index, number of
+/// parameters, number of results (the last two so calls and returns need not decode it).
+pub const TYPE_WORDS: usize = 4;
 /// Words per global in the global index.
 pub const GLOBAL_WORDS: usize = 2;
 
@@ -197,6 +199,19 @@ impl<'wasm, 's> Module<'wasm, 's> {
             .get(idx as usize * TYPE_WORDS + 1)
             .copied()
             .unwrap_or(u32::MAX)
+    }
+
+    /// Numbers of parameters and results of type `idx`.
+    #[inline]
+    pub fn type_arity(&self, idx: u32) -> (u32, u32) {
+        let w = |k: usize| {
+            self.tables
+                .types
+                .get(idx as usize * TYPE_WORDS + k)
+                .copied()
+                .unwrap_or(0)
+        };
+        (w(2), w(3))
     }
 
     /// Function `idx`'s record.

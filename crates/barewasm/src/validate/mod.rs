@@ -492,8 +492,10 @@ impl<'wasm> ModuleValidator<'_, 'wasm, '_> {
                 return Err(Error::new(ErrorKind::BadFuncType, at));
             }
             let off = r.pos() as u32;
-            FuncType::read_body(&mut r)?;
+            let ty = FuncType::read_body(&mut r)?;
             self.ctx.types[i * TYPE_WORDS].set(off);
+            self.ctx.types[i * TYPE_WORDS + 2].set(ty.params.len() as u32);
+            self.ctx.types[i * TYPE_WORDS + 3].set(ty.results.len() as u32);
             self.ctx.n_types = i as u32 + 1;
         }
         finish(&r)?;
