@@ -311,7 +311,7 @@
 //!     value_stack_slots: 256,
 //!     max_call_depth: 48,
 //! };
-//! const STATE_BYTES: usize = 2304; // plan: 2112
+//! const STATE_BYTES: usize = 2304; // plan: 2200
 //! const STACK_BYTES: usize = 256 * 8 + 48 * 24;
 //! const MEMORY_BYTES: usize = 65536; // the guest's one page, its declared maximum too
 //!

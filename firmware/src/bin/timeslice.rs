@@ -93,7 +93,7 @@ fn run() -> Result<bool, Error> {
     let pool = harness::take_pool().ok_or(Error::new(ErrorKind::HostTrap, 0))?;
     // Carve the pool: both modules' state, validation scratch, the store's arena, two
     // wasm stacks, and the Rust guest's 64 KiB linear memory.
-    // (80 KiB in all; the Rust guest needs 1936 B of state, the spinner under 200.)
+    // (80 KiB in all; the Rust guest needs 2024 B of state, the spinner under 200.)
     let (state, rest) = pool.split_at_mut(2560);
     let (scratch, rest) = rest.split_at_mut(2048);
     let (arena, rest) = rest.split_at_mut(512);
