@@ -222,20 +222,19 @@ fn imm_i64(code: &[u8], pc: &mut usize) -> i64 {
 
 #[cold]
 fn imm_i64_slow(code: &[u8], pc: &mut usize, first: u8) -> i64 {
-    let mut result = (first & 0x7f) as i64;
-    let mut shift = 7;
+    // Validated: at most 10 bytes, so `shift` stays below 70 and the shifts below 64
+    // keep every payload bit; wrapping shifts only make that explicit.
+    let mut result = (first & 0x7f) as u64;
+    let mut shift = 7u32;
     loop {
         let b = code[*pc];
         *pc += 1;
-        if shift < 64 {
-            result |= ((b & 0x7f) as i64) << shift;
-        }
+        result |= ((b & 0x7f) as u64).wrapping_shl(shift);
         shift += 7;
         if b & 0x80 == 0 {
-            if shift < 64 && b & 0x40 != 0 {
-                result |= -1i64 << shift;
-            }
-            return result;
+            // Sign-extend from bit `shift - 1`.
+            let unused = 64u32.saturating_sub(shift);
+            return (result.wrapping_shl(unused) as i64).wrapping_shr(unused);
         }
     }
 }
