@@ -4,7 +4,7 @@
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 target=wasm32-unknown-unknown
-guests=(demo)
+guests=(demo bench)
 
 # Each guest's .cargo/config.toml carries its link flags; these variables would
 # silently replace them.
