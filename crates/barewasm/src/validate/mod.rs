@@ -10,6 +10,7 @@
 //! It never panics, never recurses on input-controlled depth, and never allocates.
 
 pub(crate) mod func;
+mod heapsort;
 
 use core::cell::Cell;
 
@@ -25,6 +26,7 @@ use crate::limits::Limits;
 use crate::module::{read_func_type, Counts, Module, Tables, ValidationFacts};
 use crate::module::{FUNC_WORDS, GLOBAL_WORDS, TYPE_WORDS};
 use func::{FuncValidator, SideSink, FRAME_WORDS};
+use heapsort::heapsort;
 
 /// The context function bodies and constant expressions are validated in (spec 3.1.1 `C`).
 /// Tables are `Cell`s so function records can be completed while bodies are validated.
@@ -511,7 +513,7 @@ impl<'wasm> ModuleValidator<'_, 'wasm, '_> {
         for (i, w) in order.iter_mut().enumerate() {
             *w = i as u64;
         }
-        order.sort_unstable_by(|&a, &b| {
+        heapsort(order, |a, b| {
             let (ta, tb) = (ty(a), ty(b));
             (ta.params, ta.results, a).cmp(&(tb.params, tb.results, b))
         });
@@ -736,7 +738,9 @@ impl<'wasm> ModuleValidator<'_, 'wasm, '_> {
             let mut nr = Reader::at(bytes, (w & 0xffff_ffff) as usize, bytes.len());
             nr.name().unwrap_or("")
         };
-        names.sort_unstable_by(|&a, &b| (a >> 32, name_at(a)).cmp(&(b >> 32, name_at(b))));
+        heapsort(names, |a, b| {
+            (a >> 32, name_at(a)).cmp(&(b >> 32, name_at(b)))
+        });
         for pair in names.windows(2) {
             if pair[0] >> 32 == pair[1] >> 32 && name_at(pair[0]) == name_at(pair[1]) {
                 let at = (pair[0] & 0xffff_ffff).max(pair[1] & 0xffff_ffff);
