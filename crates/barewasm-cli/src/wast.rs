@@ -138,6 +138,12 @@ struct World<'b> {
     pauses: usize,
 }
 
+/// `len` zero bytes in `bump`, copied from a zeroed allocation in one go (filling byte by
+/// byte is as fast natively but takes minutes for 16 MiB under Miri).
+fn zeroed(bump: &Bump, len: usize) -> &mut [u8] {
+    bump.alloc_slice_copy(&vec![0u8; len])
+}
+
 impl<'b> World<'b> {
     fn new(
         bump: &'b Bump,
@@ -146,10 +152,10 @@ impl<'b> World<'b> {
         fuel_slice: u64,
     ) -> Result<Self, barewasm::Error> {
         let slots = bump.alloc_slice_fill_with(capacity + 1, |_| InstanceSlot::EMPTY);
-        let arena = bump.alloc_slice_fill_copy(16 << 20, 0u8);
+        let arena = zeroed(bump, 16 << 20);
         let mut store = Store::new(slots, arena);
         store.set_table_reserve(1 << 16);
-        let stack_buf = bump.alloc_slice_fill_copy(Stack::bytes_for(&SPEC_EXEC_LIMITS) + 8, 0u8);
+        let stack_buf = zeroed(bump, Stack::bytes_for(&SPEC_EXEC_LIMITS) + 8);
         let stack = Stack::new(stack_buf, &SPEC_EXEC_LIMITS)?;
         let mut spectest = HashMap::new();
         let g = |ty, mutable| GlobalType { ty, mutable };
@@ -184,7 +190,7 @@ impl<'b> World<'b> {
             },
             page_size_log2: 16,
         };
-        let mem_buf = bump.alloc_slice_fill_copy(2 * 65536, 0u8);
+        let mem_buf = zeroed(bump, 2 * 65536);
         spectest.insert("memory", store.define_memory(mem, mem_buf)?);
         Ok(World {
             bump,
