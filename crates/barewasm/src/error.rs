@@ -120,6 +120,10 @@ pub enum ErrorKind {
     BadMemArgFlags,
     /// A custom page size exponent of 64 or more.
     BadPageSizeEncoding,
+    /// A prepared module's side table (its `barewasm.side` custom section) is badly
+    /// formed or does not match the code; the offset is the branch, `else` or `end` where
+    /// it differs, or the section for a bad header or count.
+    BadSideTable,
     // --- invalid: validation ---
     /// An operand has the wrong type.
     TypeMismatch,
@@ -228,7 +232,7 @@ impl ErrorKind {
             | DataCountMismatch | DataCountMissing | BadValType | BadRefType | BadFuncType
             | BadExternKind | BadLimitsFlag | BadMutability | UnknownOpcode | ZeroByteExpected
             | BadUtf8 | TooManyLocals | BadSegmentFlags | BadFunctionEnd | ConstExprEnd
-            | BadMemArgFlags | BadPageSizeEncoding => Category::Malformed,
+            | BadMemArgFlags | BadPageSizeEncoding | BadSideTable => Category::Malformed,
             TypeMismatch
             | UnknownType
             | UnknownFunction
@@ -302,6 +306,7 @@ impl ErrorKind {
             ConstExprEnd => "constant expression required to end with `end`",
             BadMemArgFlags => "malformed memop flags",
             BadPageSizeEncoding => "invalid custom page size (exponent does not fit)",
+            BadSideTable => "precomputed side table does not match the code",
             TypeMismatch => "type mismatch",
             UnknownType => "unknown type",
             UnknownFunction => "unknown function",

@@ -20,8 +20,11 @@ pub struct Plan {
     pub code_bytes: usize,
     /// Side-table entries (8 bytes each).
     pub side_table_entries: usize,
-    /// Bytes the side table takes in the state buffer.
+    /// Bytes the side table takes in the state buffer (0 for a prepared module).
     pub side_table_bytes: usize,
+    /// Whether the side table is precomputed in the module (`barewasm prepare`): it is
+    /// then read from the module's bytes (flash) and takes no state.
+    pub side_table_prepared: bool,
     /// State bytes the validated module takes: index tables and side table.
     pub module_state_bytes: usize,
     /// State bytes one instance takes in the store's arena: import map, globals, tables at
@@ -60,7 +63,12 @@ impl Plan {
             module_bytes: module.bytes().len(),
             code_bytes: code.map_or(0, |r| r.len() as usize),
             side_table_entries: facts.side_entries as usize,
-            side_table_bytes: facts.side_entries as usize * 8,
+            side_table_bytes: if module.is_prepared() {
+                0
+            } else {
+                facts.side_entries as usize * 8
+            },
+            side_table_prepared: module.is_prepared(),
             module_state_bytes: module.state_bytes(),
             instance_state_bytes: instance,
             state_bytes: module.state_bytes() + instance,
@@ -75,7 +83,7 @@ impl Plan {
         }
     }
 
-    /// Side-table bytes per code-section byte.
+    /// Side-table bytes in the state buffer per code-section byte.
     pub fn side_table_ratio(&self) -> f32 {
         if self.code_bytes == 0 {
             0.0

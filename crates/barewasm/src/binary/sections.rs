@@ -40,6 +40,10 @@ impl SectionId {
     }
 }
 
+/// Name of the custom section holding a precomputed side table (its format is in
+/// [`crate::module::side_table`]).
+pub const SIDE_TABLE_SECTION: &str = "barewasm.side";
+
 /// A byte range `[start, end)` of the module.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Range {
@@ -65,12 +69,26 @@ impl Range {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Sections {
     ranges: [Option<Range>; 13],
+    /// The `barewasm.side` custom section: the whole section (from its id byte), and its
+    /// contents after the name.
+    side: Option<(Range, Range)>,
 }
 
 impl Sections {
     /// The contents of section `id`, if present.
     pub fn get(&self, id: SectionId) -> Option<Range> {
         self.ranges[id as usize]
+    }
+
+    /// The contents (after the name) of the custom section holding a precomputed side
+    /// table ([`SIDE_TABLE_SECTION`]), if the module has one.
+    pub fn side_table(&self) -> Option<Range> {
+        self.side.map(|s| s.1)
+    }
+
+    /// The whole side-table custom section, from its id byte, if the module has one.
+    pub fn side_table_section(&self) -> Option<Range> {
+        self.side.map(|s| s.0)
     }
 
     /// A reader over section `id`'s contents, or an empty reader at the module's end.
@@ -123,7 +141,21 @@ impl Sections {
             if id == 0 {
                 // A custom section: its name must be valid UTF-8; its contents are opaque.
                 let mut c = Reader::at(bytes, start, start + size);
-                c.name()?;
+                if c.name()? == SIDE_TABLE_SECTION {
+                    // One side table only: a second would leave which one counts unclear.
+                    if s.side.is_some() {
+                        return Err(Error::new(ErrorKind::BadSideTable, id_at));
+                    }
+                    let whole = Range {
+                        start: id_at as u32,
+                        end: range.end,
+                    };
+                    let contents = Range {
+                        start: c.pos() as u32,
+                        end: range.end,
+                    };
+                    s.side = Some((whole, contents));
+                }
                 continue;
             }
             let rank = SectionId::rank(id);

@@ -55,7 +55,8 @@ struct Ctx<'m, 'wasm> {
     module: &'m Module<'wasm, 'm>,
     info: InstanceInfo,
     code: &'wasm [u8],
-    side: &'m [u64],
+    /// The side table, in RAM or (prepared module) in the module's bytes.
+    side: &'m [[u8; 8]],
 }
 
 impl<'a, 'wasm> Store<'a, 'wasm> {
@@ -356,7 +357,7 @@ fn execute(
     }
     macro_rules! branch {
         () => {{
-            let e = SideEntry(side[side_base + stp]);
+            let e = SideEntry(u64::from_le_bytes(side[side_base + stp]));
             let keep = e.keep() as usize;
             let drop = e.drop() as usize;
             if drop != 0 {

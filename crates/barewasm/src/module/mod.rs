@@ -14,7 +14,8 @@
 //! - per table and memory: offset of its type;
 //! - per global: packed type and offset of its initialiser;
 //! - per element and data segment: offset of the segment;
-//! - the side table, one `u64` per control transfer ([`side_table`]).
+//! - the side table, one `u64` per control transfer ([`side_table`]), unless the module
+//!   is prepared: then it stays in the module's bytes and the state holds none of it.
 //!
 //! The code itself is never copied.
 
@@ -115,7 +116,10 @@ pub struct Module<'wasm, 's> {
     pub(crate) sections: Sections,
     pub(crate) counts: Counts,
     pub(crate) tables: Tables<'s>,
+    /// The side table built in RAM (little-endian entries); empty for a prepared module.
     pub(crate) side: &'s [u64],
+    /// A prepared module's side table, in its bytes (checked by validation).
+    pub(crate) side_stored: Option<&'wasm [[u8; 8]]>,
     pub(crate) start: Option<u32>,
     /// Bytes of the state buffer this module uses (alignment padding included).
     pub(crate) state_bytes: usize,
@@ -170,15 +174,29 @@ impl<'wasm, 's> Module<'wasm, 's> {
         &self.facts
     }
 
-    /// The side table.
-    pub fn side_table(&self) -> &'s [u64] {
-        self.side
+    /// Whether the side table is the module's own precomputed one (a module prepared by
+    /// `barewasm prepare`), read from its bytes, rather than built in the state buffer.
+    pub fn is_prepared(&self) -> bool {
+        self.side_stored.is_some()
     }
 
-    /// Side-table entry `i`.
-    #[inline(always)]
+    /// The side table, wherever it is: one 8-byte little-endian group per entry.
+    #[inline]
+    pub fn side_table(&self) -> &[[u8; 8]] {
+        match self.side_stored {
+            Some(t) => t,
+            None => bytemuck::try_cast_slice(self.side).unwrap_or(&[]),
+        }
+    }
+
+    /// Side-table entry `i` (0 past the end).
+    #[inline]
     pub fn side_entry(&self, i: usize) -> SideEntry {
-        SideEntry(self.side.get(i).copied().unwrap_or(0))
+        SideEntry(
+            self.side_table()
+                .get(i)
+                .map_or(0, |&b| u64::from_le_bytes(b)),
+        )
     }
 
     /// Function type `idx`.

@@ -20,8 +20,42 @@
 //! A function whose fields would not fit (over 8 MiB of code, over 512 Ki entries, a label
 //! with over 1023 values, or over 4095 operands to discard) is rejected with
 //! [`crate::ErrorKind::FunctionTooLarge`]; nothing wraps.
+//!
+//! # In RAM or in the module (a prepared module)
+//!
+//! By default validation writes the table into the host's state buffer, 8 bytes per entry.
+//! `barewasm prepare` computes it on the host instead and appends it to the module as a
+//! custom section named [`SECTION_NAME`], so on the device it stays in flash beside the
+//! code and costs no RAM. Its contents (after the custom section's name):
+//!
+//! | field     | encoding                 | meaning                                      |
+//! |-----------|--------------------------|----------------------------------------------|
+//! | version   | one byte                 | [`FORMAT_VERSION`]                           |
+//! | count     | LEB128 `u32`             | entries in the whole module                  |
+//! | entries   | `count` × 8 bytes        | each entry's `u64`, little-endian, in order  |
+//!
+//! Nothing may follow the entries. Functions' entries follow one another in function
+//! order, so per-function starts need not be stored: validation counts them.
+//!
+//! Such a table is never trusted: `Module::new` validates the module as always and, instead
+//! of writing each entry, checks it against the stored one ("verify mode"), in the same
+//! pass and with no RAM beyond a control frame's existing fields. Entries whose targets
+//! are known when met (branches to a `loop`) are compared whole. A forward branch's values
+//! (keep, drop) are compared at once; its target is not known until the label's `end`, so
+//! the first forward branch to a label is remembered in the label's frame, every later one
+//! must state the same target, and at the `end` (or `else`) that target must be the real
+//! one; `if` entries are compared when their `else` or `end` is reached. The count must
+//! match and the section must hold nothing more. Any difference is
+//! [`crate::ErrorKind::BadSideTable`] (malformed), so a module whose stored table is wrong
+//! is rejected, never run. The interpreter reads entries from either place the same way:
+//! as 8-byte little-endian groups.
 
 use crate::error::{Error, ErrorKind, Result};
+
+/// Name of the custom section a prepared module stores its side table in.
+pub const SECTION_NAME: &str = crate::binary::sections::SIDE_TABLE_SECTION;
+/// Version byte of the stored format; any other is rejected.
+pub const FORMAT_VERSION: u8 = 1;
 
 /// Bit widths of the packed fields.
 pub const PC_BITS: u32 = 23;
@@ -85,6 +119,18 @@ impl SideEntry {
     #[inline(always)]
     pub const fn drop(self) -> u32 {
         (self.0 >> DROP_SHIFT) as u32
+    }
+
+    /// The target fields alone (`target_pc` and `target_stp`).
+    #[inline]
+    pub const fn targets(self) -> u64 {
+        self.0 & mask(KEEP_SHIFT)
+    }
+
+    /// The value fields alone (`keep` and `drop`).
+    #[inline]
+    pub const fn values(self) -> u64 {
+        self.0 >> KEEP_SHIFT
     }
 
     /// The same entry with its targets replaced (used to patch forward branches).

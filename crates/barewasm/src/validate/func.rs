@@ -103,30 +103,66 @@ fn one(t: ValType) -> &'static [u8] {
     }
 }
 
-/// Where the side table is written. When it fills up, validation goes on counting so the
-/// error can say exactly how many entries were needed.
-pub(crate) struct SideSink<'a> {
+/// Where the side table is written, or, for a prepared module, what it is checked against.
+///
+/// Build mode (`stored` is `None`): entries go to `entries` in RAM, little-endian so the
+/// interpreter reads both kinds of table alike. When it fills up, validation goes on
+/// counting so the error can say exactly how many entries were needed.
+///
+/// Verify mode: `entries` is empty and every entry is compared with `stored`, the module's
+/// precomputed table; `len` counts entries as in build mode.
+pub(crate) struct SideSink<'a, 'wasm> {
     pub entries: &'a mut [u64],
+    pub stored: Option<&'wasm [[u8; 8]]>,
     pub len: usize,
 }
 
-impl SideSink<'_> {
+impl SideSink<'_, '_> {
     fn full(&self) -> bool {
         self.len > self.entries.len()
     }
-    fn push(&mut self, e: u64) {
+    fn verifying(&self) -> bool {
+        self.stored.is_some()
+    }
+    /// Stored entry `i` (verify mode); an index past the stored table is a mismatch.
+    fn stored(&self, i: usize, at: usize) -> Result<SideEntry> {
+        match self.stored.and_then(|s| s.get(i)) {
+            Some(&b) => Ok(SideEntry(u64::from_le_bytes(b))),
+            None => Err(Error::new(ErrorKind::BadSideTable, at)),
+        }
+    }
+    /// Appends `e` (build mode) or checks that the stored entry equals it (verify mode).
+    fn push(&mut self, e: u64, at: usize) -> Result<()> {
+        if self.verifying() {
+            if self.stored(self.len, at)?.0 != e {
+                return Err(Error::new(ErrorKind::BadSideTable, at));
+            }
+        } else if let Some(slot) = self.entries.get_mut(self.len) {
+            *slot = e.to_le();
+        }
+        self.len += 1;
+        Ok(())
+    }
+    /// Makes room for an entry written later (`if`): checked when patched.
+    fn reserve(&mut self) {
         if let Some(slot) = self.entries.get_mut(self.len) {
-            *slot = e;
+            *slot = 0;
         }
         self.len += 1;
     }
     fn get(&self, i: usize) -> u64 {
-        self.entries.get(i).copied().unwrap_or(0)
+        self.entries.get(i).copied().map_or(0, u64::from_le)
     }
-    fn set(&mut self, i: usize, e: u64) {
-        if let Some(slot) = self.entries.get_mut(i) {
-            *slot = e;
+    /// Writes entry `i` (build mode) or checks that the stored one equals it (verify mode).
+    fn set(&mut self, i: usize, e: u64, at: usize) -> Result<()> {
+        if self.verifying() {
+            if self.stored(i, at)?.0 != e {
+                return Err(Error::new(ErrorKind::BadSideTable, at));
+            }
+        } else if let Some(slot) = self.entries.get_mut(i) {
+            *slot = e.to_le();
         }
+        Ok(())
     }
 }
 
@@ -150,7 +186,7 @@ pub(crate) struct FuncValidator<'c, 'wasm, 'a, 'd> {
     frames: &'c mut [u32],
     n_frames: usize,
     max_nesting_limit: usize,
-    side: &'c mut SideSink<'d>,
+    side: &'c mut SideSink<'d, 'wasm>,
     side_start: usize,
     code_start: usize,
     max_height: usize,
@@ -164,7 +200,7 @@ impl<'c, 'wasm, 'a, 'd> FuncValidator<'c, 'wasm, 'a, 'd> {
         slots: &'c mut [u8],
         frames: &'c mut [u32],
         max_nesting: usize,
-        side: &'c mut SideSink<'d>,
+        side: &'c mut SideSink<'d, 'wasm>,
     ) -> Self {
         let side_start = side.len;
         FuncValidator {
@@ -458,22 +494,62 @@ impl<'c, 'wasm, 'a, 'd> FuncValidator<'c, 'wasm, 'a, 'd> {
         let drop = (self.n_slots as u32)
             .saturating_sub(f.height)
             .saturating_sub(keep);
-        let entry = if f.kind == Kind::Loop {
-            SideEntry::new(f.aux, f.link, keep, drop, at)?
+        if f.kind == Kind::Loop {
+            let e = SideEntry::new(f.aux, f.link, keep, drop, at)?;
+            self.side.push(e.0, at)
         } else {
-            // Pending: the target field links to the previous pending entry.
-            let e = SideEntry::new(f.link, 0, keep, drop, at)?;
-            f.link = self.rel_stp() + 1;
+            f.link = self.forward(f.link, keep, drop, at)?;
             self.set_frame(depth, &f);
-            e
-        };
-        self.side.push(entry.0);
-        Ok(())
+            Ok(())
+        }
+    }
+
+    /// Emits a forward branch whose label's frame holds `link`; returns the frame's new
+    /// `link`.
+    ///
+    /// Build mode: the entry waits in the label's chain (its target field links to the
+    /// previous pending entry) and the new link is this entry. Verify mode: the stored
+    /// entry's values are checked now; the first forward branch to the label becomes the
+    /// link, and every later one must state the same target as it (checked against the
+    /// real target in [`Self::resolve`]).
+    fn forward(&mut self, link: u32, keep: u32, drop: u32, at: usize) -> Result<u32> {
+        let e = SideEntry::new(link, 0, keep, drop, at)?;
+        let this = self.rel_stp();
+        if !self.side.verifying() {
+            self.side.push(e.0, at)?;
+            return Ok(this + 1);
+        }
+        let stored = self.side.stored(self.side_start + this as usize, at)?;
+        if stored.values() != e.values() {
+            return Err(Error::new(ErrorKind::BadSideTable, at));
+        }
+        self.side.reserve();
+        if link == 0 {
+            return Ok(this + 1);
+        }
+        let first = self.side.stored(self.side_start + link as usize - 1, at)?;
+        if stored.targets() != first.targets() {
+            return Err(Error::new(ErrorKind::BadSideTable, at));
+        }
+        Ok(link)
     }
 
     /// Patches every pending entry of `f` to jump to `target_pc` (function-relative) with
-    /// side-table index `target_stp` (function-relative).
+    /// side-table index `target_stp` (function-relative); in verify mode, checks that the
+    /// target the label's branches state is that one.
     fn resolve(&mut self, f: &Frame, target_pc: u32, target_stp: u32, at: usize) -> Result<()> {
+        if self.side.verifying() {
+            if f.link != 0 {
+                let want = SideEntry::new(target_pc, target_stp, 0, 0, at)?;
+                let first = self
+                    .side
+                    .stored(self.side_start + f.link as usize - 1, at)?;
+                if first.targets() != want.targets() {
+                    return Err(Error::new(ErrorKind::BadSideTable, at));
+                }
+            }
+            return Ok(());
+        }
         if self.side.full() {
             // Counting only: nothing was stored to patch, but the targets must still fit,
             // so a too-large function is reported as such whatever the buffer size.
@@ -486,8 +562,8 @@ impl<'c, 'wasm, 'a, 'd> FuncValidator<'c, 'wasm, 'a, 'd> {
             let i = self.side_start + link as usize - 1;
             let e = SideEntry(self.side.get(i));
             link = e.pending_link();
-            self.side
-                .set(i, e.with_targets(target_pc, target_stp, at)?.0);
+            let e = e.with_targets(target_pc, target_stp, at)?;
+            self.side.set(i, e.0, at)?;
         }
         Ok(())
     }
@@ -584,7 +660,7 @@ impl<'c, 'wasm, 'a, 'd> FuncValidator<'c, 'wasm, 'a, 'd> {
                 self.pop_all(sig.params, at)?;
                 // The `if` entry: taken when the condition is false, patched at else/end.
                 let entry_idx = self.rel_stp();
-                self.side.push(0);
+                self.side.reserve();
                 self.push_frame(Kind::If, ty, entry_idx, at)?;
             }
             Instr::Else {} => {
@@ -594,17 +670,15 @@ impl<'c, 'wasm, 'a, 'd> FuncValidator<'c, 'wasm, 'a, 'd> {
                 }
                 let f = self.pop_frame(at)?;
                 // The then-arm jumps over the else-arm: a pending entry of this label.
-                let else_idx = self.rel_stp();
                 let sig = self.block_sig(f.ty, at)?;
-                let e = SideEntry::new(f.link, 0, sig.results.len() as u32, 0, at)?;
-                self.side.push(e.0);
+                let link = self.forward(f.link, sig.results.len() as u32, 0, at)?;
                 // A false condition lands just after `else`, past the else entry.
                 let target_pc = (r.pos() - self.code_start) as u32;
                 self.patch_if(f.aux, target_pc, self.rel_stp(), at)?;
                 let ef = Frame {
                     kind: Kind::Else,
                     unreachable: false,
-                    link: else_idx + 1,
+                    link,
                     ..f
                 };
                 self.n_frames += 1;
@@ -856,14 +930,12 @@ impl<'c, 'wasm, 'a, 'd> FuncValidator<'c, 'wasm, 'a, 'd> {
     /// `target_pc`/`target_stp` carrying nothing (the parameters stay where they are).
     fn patch_if(&mut self, idx: u32, target_pc: u32, target_stp: u32, at: usize) -> Result<()> {
         let e = SideEntry::new(target_pc, target_stp, 0, 0, at)?;
-        self.side.set(self.side_start + idx as usize, e.0);
-        Ok(())
+        self.side.set(self.side_start + idx as usize, e.0, at)
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use crate::module::side_table::SideEntry;
     use crate::{Limits, Module};
     use std::vec;
     use std::vec::Vec;
@@ -878,11 +950,9 @@ mod tests {
         let (m, _) = Module::new(&bytes, &mut state, &mut scratch, &Limits::DEFAULT).unwrap();
         let f = m.func(0);
         let code = bytes[f.code_start as usize..].to_vec();
-        let entries = m
-            .side_table()
-            .iter()
-            .map(|&e| {
-                let e = SideEntry(e);
+        let entries = (0..m.side_table().len())
+            .map(|i| {
+                let e = m.side_entry(i);
                 (e.target_pc(), e.target_stp(), e.keep(), e.drop())
             })
             .collect();
@@ -954,6 +1024,79 @@ mod tests {
         assert_eq!((e[1].0, e[3].0), (outer_end, outer_end));
         assert!(e[2].0 < outer_end);
         assert_eq!((e[0].1, e[1].1, e[2].1, e[3].1), (4, 4, 3, 4));
+    }
+
+    /// `bytes` with a `barewasm.side` section holding `entries` (count `count`).
+    fn with_side(bytes: &[u8], version: u8, count: u8, entries: &[u64]) -> Vec<u8> {
+        let name = crate::module::side_table::SECTION_NAME.as_bytes();
+        let mut c = vec![name.len() as u8];
+        c.extend_from_slice(name);
+        c.extend_from_slice(&[version, count]);
+        for e in entries {
+            c.extend_from_slice(&e.to_le_bytes());
+        }
+        let mut m = bytes.to_vec();
+        m.extend_from_slice(&[0, c.len() as u8]);
+        m.extend_from_slice(&c);
+        m
+    }
+
+    fn check(bytes: &[u8]) -> crate::Result<(bool, usize)> {
+        let (mut state, mut scratch) = (vec![0u8; 4096], vec![0u8; 64 * 1024]);
+        let (m, _) = Module::new(bytes, &mut state, &mut scratch, &Limits::DEFAULT)?;
+        Ok((m.is_prepared(), m.state_bytes()))
+    }
+
+    #[test]
+    fn stored_side_table_is_verified_entry_by_entry() {
+        // Every kind of entry: if, else, br to a block, br_if to a loop, br_table, and two
+        // branches to one label.
+        let wat = "(func (param i32) (result i32)
+            (block $b (loop $l
+              (if (local.get 0) (then (br $b)) (else (br_if $l (i32.const 0))))
+              (br_table $b $l $b (local.get 0))))
+            (block $c (br_if $c (local.get 0)) (br_if $c (local.get 0)))
+            (i32.const 1))";
+        let bytes = wat::parse_str(wat).unwrap();
+        let (_, table) = side_table(wat);
+        let entries: Vec<u64> = {
+            let (mut state, mut scratch) = (vec![0u8; 4096], vec![0u8; 64 * 1024]);
+            let (m, _) = Module::new(&bytes, &mut state, &mut scratch, &Limits::DEFAULT).unwrap();
+            (0..m.side_table().len())
+                .map(|i| m.side_entry(i).0)
+                .collect()
+        };
+        assert_eq!(entries.len(), table.len());
+        let n = entries.len() as u8;
+        let (plain, plain_state) = check(&bytes).unwrap();
+        let (prepared, prepared_state) = check(&with_side(&bytes, 1, n, &entries)).unwrap();
+        assert!(!plain && prepared);
+        assert_eq!(plain_state - prepared_state, entries.len() * 8);
+        let bad = |m: &[u8]| check(m).unwrap_err().kind() == crate::ErrorKind::BadSideTable;
+        for i in 0..entries.len() {
+            for bit in [0, 1, 22, 23, 41, 42, 51, 52, 63] {
+                let mut t = entries.clone();
+                t[i] ^= 1 << bit;
+                assert!(bad(&with_side(&bytes, 1, n, &t)), "entry {i} bit {bit}");
+            }
+        }
+        assert!(bad(&with_side(&bytes, 2, n, &entries)), "version");
+        assert!(bad(&with_side(&bytes, 1, n + 1, &entries)), "count");
+        assert!(bad(&with_side(&bytes, 1, n - 1, &entries[1..])), "short");
+        let mut more = entries.clone();
+        more.push(0);
+        assert!(bad(&with_side(&bytes, 1, n + 1, &more)), "long");
+        let mut trailing = with_side(&bytes, 1, n, &entries);
+        trailing.push(0);
+        let at = bytes.len() + 1;
+        trailing[at] += 1;
+        assert!(bad(&trailing), "trailing byte");
+        let mut cut = with_side(&bytes, 1, n, &entries);
+        cut.truncate(bytes.len() + 2 + 1 + 13);
+        cut[bytes.len() + 1] = 14;
+        assert!(bad(&cut), "no header");
+        let twice = with_side(&with_side(&bytes, 1, n, &entries), 1, n, &entries);
+        assert!(bad(&twice), "two tables");
     }
 
     #[test]

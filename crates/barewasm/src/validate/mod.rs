@@ -16,13 +16,14 @@ use core::cell::Cell;
 
 use crate::binary::opcodes::Instr;
 use crate::binary::reader::Reader;
-use crate::binary::sections::{SectionId, Sections};
+use crate::binary::sections::{Range, SectionId, Sections};
 use crate::binary::types::{
     read_reftype, ExternKind, FuncType, GlobalType, MemType, TableType, ValType,
 };
 use crate::buffer::{align_u64, take};
 use crate::error::{BufferKind, Error, ErrorKind, Result};
 use crate::limits::Limits;
+use crate::module::side_table::FORMAT_VERSION;
 use crate::module::{read_func_type, Counts, Module, Tables, ValidationFacts};
 use crate::module::{FUNC_WORDS, GLOBAL_WORDS, TYPE_WORDS};
 use func::{FuncValidator, SideSink, FRAME_WORDS};
@@ -199,6 +200,12 @@ impl<'wasm, 's> Module<'wasm, 's> {
     ) -> Result<(Module<'wasm, 's>, &'s mut [u8])> {
         let sections = Sections::index(bytes)?;
         let counts = count_entities(bytes, &sections)?;
+        // A prepared module brings its side table: it is checked, not built, and costs no
+        // state.
+        let stored = match sections.side_table() {
+            Some(r) => Some(stored_side_table(bytes, r)?),
+            None => None,
+        };
 
         // Carve the state buffer: index tables (u32 words), then the side table (u64).
         let state_len = state.len();
@@ -209,7 +216,10 @@ impl<'wasm, 's> Module<'wasm, 's> {
         if rest.len() < index_u64 {
             // Without room for the index tables nothing can be validated; still, say what
             // the whole module needs, side table included, so one retry suffices.
-            let side = count_side_entries(bytes, &sections).unwrap_or(0);
+            let side = match stored {
+                Some(_) => 0,
+                None => count_side_entries(bytes, &sections).unwrap_or(0),
+            };
             return Err(Error::buffer(
                 BufferKind::State,
                 needed_index + side * 8,
@@ -273,8 +283,13 @@ impl<'wasm, 's> Module<'wasm, 's> {
         declared.fill(0);
         let work: &mut [u64] = srest;
 
+        let (entries, spare): (&'s mut [u64], &'s mut [u64]) = match stored {
+            Some(_) => (&mut [], rest),
+            None => (rest, &mut []),
+        };
         let mut side = SideSink {
-            entries: rest,
+            entries,
+            stored,
             len: 0,
         };
         let start;
@@ -317,12 +332,23 @@ impl<'wasm, 's> Module<'wasm, 's> {
             v.data(&mut datas_w)?;
         }
         let side_len = side.len;
-        let capacity = side.entries.len();
-        let needed_state = needed_index + side_len * 8;
-        if side_len > capacity {
-            return Err(Error::buffer(BufferKind::State, needed_state, state_len));
-        }
-        let (side_used, tail) = side.entries.split_at_mut(side_len);
+        let (side_used, tail, needed_state) = match stored {
+            Some(table) => {
+                if side_len != table.len() {
+                    let at = sections.side_table().map_or(0, |r| r.start as usize);
+                    return Err(Error::new(ErrorKind::BadSideTable, at));
+                }
+                (&mut [][..], spare, needed_index)
+            }
+            None => {
+                let needed_state = needed_index + side_len * 8;
+                if side_len > side.entries.len() {
+                    return Err(Error::buffer(BufferKind::State, needed_state, state_len));
+                }
+                let (used, tail) = side.entries.split_at_mut(side_len);
+                (used, tail, needed_state)
+            }
+        };
         facts.side_entries = side_len as u32;
         facts.scratch_bytes = need_scratch as u32;
         let module = Module {
@@ -339,6 +365,7 @@ impl<'wasm, 's> Module<'wasm, 's> {
                 datas,
             },
             side: side_used,
+            side_stored: stored,
             start,
             // What an aligned buffer needs: the padding this buffer's address cost is not
             // part of the module's footprint.
@@ -347,6 +374,23 @@ impl<'wasm, 's> Module<'wasm, 's> {
         };
         Ok((module, bytemuck::cast_slice_mut(tail)))
     }
+}
+
+/// The entries of a prepared module's side table, from its custom section's contents
+/// `r` (format in [`crate::module::side_table`]): the version byte, the count, and exactly
+/// that many 8-byte entries.
+fn stored_side_table(bytes: &[u8], r: Range) -> Result<&[[u8; 8]]> {
+    let bad = Error::new(ErrorKind::BadSideTable, r.start as usize);
+    let mut c = Reader::at(bytes, r.start as usize, r.end as usize);
+    if c.u8().map_err(|_| bad)? != FORMAT_VERSION {
+        return Err(bad);
+    }
+    let n = c.u32().map_err(|_| bad)? as usize;
+    if c.remaining() / 8 != n || !c.remaining().is_multiple_of(8) {
+        return Err(bad);
+    }
+    let entries = c.bytes(c.remaining()).map_err(|_| bad)?;
+    bytemuck::try_cast_slice(entries).map_err(|_| bad)
 }
 
 /// How many of each entity the module in `bytes` has, read from its section headers (the
@@ -829,7 +873,7 @@ impl<'wasm> ModuleValidator<'_, 'wasm, '_> {
         &mut self,
         work: &mut [u64],
         limits: &Limits,
-        side: &mut SideSink<'_>,
+        side: &mut SideSink<'_, 'wasm>,
         facts: &mut ValidationFacts,
     ) -> Result<()> {
         let mut r = self.reader(SectionId::Code);
