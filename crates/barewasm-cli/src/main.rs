@@ -1,5 +1,5 @@
 //! `barewasm`: validate and run WebAssembly modules, print the memory plan firmware needs,
-//! and run spec scripts.
+//! precompute side tables, and run spec scripts.
 //!
 //! Exit status: 0 success, 1 a module was rejected, 2 usage or file errors.
 
@@ -23,6 +23,11 @@ fn usage() -> String {
 usage:
   barewasm validate [LIMITS] FILE...         decode and validate modules
   barewasm plan [LIMITS] [--json] FILE       memory plan: buffer sizes for firmware
+  barewasm prepare [LIMITS] FILE -o OUT      validate FILE and write it to OUT with its
+                                             side table precomputed (custom section
+                                             `barewasm.side`): the device checks it
+                                             while validating and keeps it in flash,
+                                             so it takes no RAM
   barewasm run [LIMITS] [--fuel N] FILE [--invoke NAME] [ARGS...]
                                              run export NAME (default _start); prints
                                              results as `7:i32`, one per line; with
@@ -180,27 +185,40 @@ fn validate(args: &[OsString]) -> ExitCode {
     ExitCode::from(status)
 }
 
-fn plan(args: &[OsString]) -> ExitCode {
-    let o = match parse_options(args, true) {
-        Ok(o) => o,
-        Err(e) => return usage_error(&e, false),
-    };
+/// A command taking options and exactly one FILE: the options, the file's name and its
+/// module bytes; `Err` is the status to exit with (help shown, or a usage or file error).
+fn one_file(
+    command: &str,
+    args: &[OsString],
+    allow_json: bool,
+) -> Result<(Options, String, Vec<u8>), ExitCode> {
+    let o = parse_options(args, allow_json).map_err(|e| usage_error(&e, false))?;
     if o.help {
         out(&usage());
-        return ExitCode::SUCCESS;
+        return Err(ExitCode::SUCCESS);
     }
     let path = match o.files.as_slice() {
         [p] => p,
-        [] => return usage_error("plan: no FILE given", false),
-        _ => return usage_error("plan: takes exactly one FILE", false),
+        [] => return Err(usage_error(&format!("{command}: no FILE given"), false)),
+        _ => {
+            let msg = format!("{command}: takes exactly one FILE");
+            return Err(usage_error(&msg, false));
+        }
     };
     let name = path.display().to_string();
-    let bytes = match load_module_bytes(path) {
-        Ok(b) => b,
+    match load_module_bytes(path) {
+        Ok(bytes) => Ok((o, name, bytes)),
         Err(e) => {
             err(&format!("{name}: {e}\n"));
-            return ExitCode::from(USAGE);
+            Err(ExitCode::from(USAGE))
         }
+    }
+}
+
+fn plan(args: &[OsString]) -> ExitCode {
+    let (o, name, bytes) = match one_file("plan", args, true) {
+        Ok(f) => f,
+        Err(status) => return status,
     };
     match validate_bytes(&bytes, &o.limits) {
         Ok(v) => {
@@ -214,6 +232,55 @@ fn plan(args: &[OsString]) -> ExitCode {
         }
         Err(e) => ExitCode::from(report_error(&name, &e)),
     }
+}
+
+fn prepare(args: &[OsString]) -> ExitCode {
+    // `-o OUT` is this command's own; the rest are the usual options.
+    let mut rest = Vec::new();
+    let mut output = None;
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.to_str() {
+            Some("-o" | "--output") => match it.next() {
+                Some(o) => output = Some(PathBuf::from(o)),
+                None => return usage_error("prepare: -o needs a file name", false),
+            },
+            _ => rest.push(a.clone()),
+        }
+    }
+    let (o, name, bytes) = match one_file("prepare", &rest, false) {
+        Ok(f) => f,
+        Err(status) => return status,
+    };
+    let Some(output) = output else {
+        return usage_error("prepare: no output given (-o OUT)", false);
+    };
+    let prepared = match barewasm_cli::prepare::prepare(&bytes, &o.limits) {
+        Ok(p) => p,
+        Err(e) => return ExitCode::from(report_error(&name, &e)),
+    };
+    // What the device will do: check the stored table and run without it in RAM.
+    let plan = match validate_bytes(&prepared, &o.limits) {
+        Ok(v) => v.plan,
+        Err(e) => return ExitCode::from(report_error(&output.display().to_string(), &e)),
+    };
+    if let Err(e) = std::fs::write(&output, &prepared) {
+        err(&format!(
+            "{}: cannot write: {e}
+",
+            output.display()
+        ));
+        return ExitCode::from(USAGE);
+    }
+    out(&format!(
+        "{}: {} side-table entries ({} B) in custom section `{}`; module state {} B\n",
+        output.display(),
+        plan.side_table_entries,
+        plan.side_table_entries * 8,
+        barewasm::module::side_table::SECTION_NAME,
+        plan.module_state_bytes,
+    ));
+    ExitCode::SUCCESS
 }
 
 fn run(args: &[OsString]) -> ExitCode {
@@ -345,6 +412,7 @@ fn main() -> ExitCode {
     match command.to_str() {
         Some("validate") => validate(rest),
         Some("plan") => plan(rest),
+        Some("prepare") => prepare(rest),
         Some("help" | "-h" | "--help") => {
             out(&usage());
             ExitCode::SUCCESS

@@ -26,7 +26,15 @@ pub fn plan_text(file: &str, plan: &Plan, counts: &Counts, limits: &Limits) -> S
             plan.side_table_entries.to_string(),
             "one per if, else, br, br_if, br_table target".into(),
         ),
-        ("side table", bytes(plan.side_table_bytes), String::new()),
+        (
+            "side table",
+            bytes(plan.side_table_bytes),
+            if plan.side_table_prepared {
+                "precomputed in the module (flash), checked at load".into()
+            } else {
+                "in RAM (`barewasm prepare` moves it to flash)".into()
+            },
+        ),
         (
             "side table / code",
             format!("{:.2}x", plan.side_table_ratio()),
@@ -35,7 +43,11 @@ pub fn plan_text(file: &str, plan: &Plan, counts: &Counts, limits: &Limits) -> S
         (
             "module state",
             bytes(plan.module_state_bytes),
-            "index tables + side table".into(),
+            if plan.side_table_prepared {
+                "index tables".into()
+            } else {
+                "index tables + side table".into()
+            },
         ),
         (
             "instance state",
@@ -173,12 +185,13 @@ pub fn plan_json(file: &str, plan: &Plan, counts: &Counts, limits: &Limits) -> S
         None => "null".into(),
     };
     let tight = tightest_limits(plan, limits);
-    let fields: [(&str, String); 19] = [
+    let fields: [(&str, String); 20] = [
         ("file", json_string(file)),
         ("module_bytes", plan.module_bytes.to_string()),
         ("code_bytes", plan.code_bytes.to_string()),
         ("side_table_entries", plan.side_table_entries.to_string()),
         ("side_table_bytes", plan.side_table_bytes.to_string()),
+        ("side_table_prepared", plan.side_table_prepared.to_string()),
         (
             "side_table_ratio",
             format!("{:.4}", plan.side_table_ratio()),

@@ -554,3 +554,67 @@ fn run_with_fuel_stops_or_finishes_and_reports_the_fuel() {
     let o = barewasm(&["run", "--fuel", "many", wat.arg()]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+#[test]
+fn prepare_writes_a_module_whose_side_table_takes_no_state() {
+    let bytes = wat::parse_str(BRANCHES_WAT).expect("test module parses");
+    let f = TempFile::new("branches.wasm", &bytes);
+    let out = TempFile::new("branches.prepared.wasm", b"");
+    let o = barewasm(&["prepare", f.arg(), "-o", out.arg()]);
+    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+    assert!(
+        stdout(&o).contains("3 side-table entries"),
+        "{}",
+        stdout(&o)
+    );
+    let prepared = std::fs::read(&out.0).expect("prepare wrote OUT");
+    // The input, then: id and size (2), name (1 + 13), version and count (2), 3 entries.
+    assert!(prepared.starts_with(&bytes));
+    assert_eq!(prepared.len(), bytes.len() + 2 + 14 + 2 + 3 * 8);
+
+    let plan = |file: &str| {
+        let o = barewasm(&["plan", file, "--json"]);
+        assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+        parse_json(&stdout(&o))
+    };
+    let (a, b) = (plan(f.arg()), plan(out.arg()));
+    assert_eq!(a.get("side_table_prepared"), Some(&Json::Bool(false)));
+    assert_eq!(b.get("side_table_prepared"), Some(&Json::Bool(true)));
+    assert_eq!(b.get("side_table_entries"), Some(&Json::Num(3.0)));
+    assert_eq!(b.get("side_table_bytes"), Some(&Json::Num(0.0)));
+    let state = |j: &BTreeMap<String, Json>| match j.get("module_state_bytes") {
+        Some(Json::Num(n)) => *n,
+        other => panic!("module_state_bytes: {other:?}"),
+    };
+    assert_eq!(state(&a) - state(&b), 24.0);
+    let text = stdout(&barewasm(&["plan", out.arg()]));
+    assert!(text.contains("precomputed in the module"), "{text}");
+
+    // Same results from both.
+    for arg in ["0", "1"] {
+        let r = |file: &str| stdout(&barewasm(&["run", file, "--invoke", "f", arg]));
+        assert_eq!(r(f.arg()), r(out.arg()));
+    }
+
+    // A tampered table: rejected as malformed (exit 1), with its own message.
+    let mut bad = prepared.clone();
+    let last = bad.len() - 1;
+    bad[last] ^= 0x10;
+    let t = TempFile::new("tampered.wasm", &bad);
+    let o = barewasm(&["run", t.arg(), "--invoke", "f", "1"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("malformed: precomputed side table does not match the code"),
+        "{}",
+        stderr(&o)
+    );
+    // Preparing it again replaces the bad table.
+    let o = barewasm(&["prepare", t.arg(), "-o", out.arg()]);
+    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+    assert_eq!(std::fs::read(&out.0).unwrap(), prepared);
+
+    // Usage errors.
+    assert_eq!(barewasm(&["prepare", f.arg()]).status.code(), Some(2));
+    assert_eq!(barewasm(&["prepare", "-o"]).status.code(), Some(2));
+    assert!(stdout(&barewasm(&["help"])).contains("barewasm prepare"));
+}
