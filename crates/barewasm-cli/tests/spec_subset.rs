@@ -49,7 +49,11 @@ fn spec_subset_passes() {
         Err(_) => SUBSET.iter().map(|s| (*s).to_owned()).collect(),
     };
     let scripts = scripts(&chosen);
-    assert_eq!(scripts.len(), chosen.len(), "scripts not found among {chosen:?}");
+    assert_eq!(
+        scripts.len(),
+        chosen.len(),
+        "scripts not found among {chosen:?}"
+    );
     for (name, text) in &scripts {
         let r = run_script(name, text, no_skip, Mode::Full);
         println!("{name}: {} passed, {} failed", r.passed, r.failures.len());
