@@ -65,6 +65,13 @@
 //! assert!(e.to_string().contains("needs"), "{e}");
 //! ```
 //!
+//! **Prepared modules.** `barewasm prepare guest.wasm -o guest.prepared.wasm` stores the
+//! side table in a custom section of the module itself, so it stays in flash: the state
+//! buffer then holds no side table ([`Plan::side_table_prepared`](crate::Plan::side_table_prepared);
+//! 8 bytes per branch target saved). `Module::new` still validates the code and checks
+//! every stored entry against the one it computes, so a wrong or tampered table is
+//! rejected ([`ErrorKind::BadSideTable`](crate::ErrorKind::BadSideTable)), never run.
+//!
 //! In firmware the buffers are `static`s, so they take no stack and the linker checks that
 //! they fit in RAM. [`AlignedBuffer`](crate::AlignedBuffer) gives the 8-byte alignment the
 //! runtime wants (a misaligned buffer works, minus the few bytes skipped to align it). To
