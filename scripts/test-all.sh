@@ -35,6 +35,10 @@ fi
 step "tests (unit, spec suite, hostile input, CLI)"
 cargo test --workspace
 
+step "benchmarks, quick check: each workload gives the same result on barewasm, wasmi, Wasm3, tinywasm and wasefire"
+(cd bench && cargo fmt --check)
+./bench/run.sh --quick
+
 step "firmware on an emulated Cortex-M4 (QEMU): programs, MPU enforcement, spec suite"
 ./scripts/qemu.sh
 

@@ -240,7 +240,9 @@ pub fn markdown(r: &Results, h: &str) -> String {
         "\nbarewasm: state {} B (module {} B, of which side table {} B; instance {} B) + \
          stack {} B ({} value slots, {} frames; the {} B validation scratch is reused as \
          the stack), all host buffers sized by `barewasm::Plan`, no heap. The peers: peak \
-         heap during load, instantiation and the call, minus the {} B of linear memory.",
+         heap during load, instantiation and the call, minus the {} B of linear memory \
+         (Wasm3: its C heap, through glibc's `mallinfo2`, also minus the bindings' copy \
+         of the module).",
         bytes_text(plan.state_bytes),
         bytes_text(plan.module_state_bytes),
         bytes_text(plan.side_table_bytes),
