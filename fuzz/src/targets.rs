@@ -1,5 +1,7 @@
 //! The bodies of the fuzz targets. Each panics on a finding.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use arbitrary::Unstructured;
 use barewasm::{Category, Limits};
 
@@ -298,8 +300,118 @@ pub fn check_differential(bytes: &[u8], u: &mut Unstructured<'_>, no_traps: bool
         return;
     }
     if let Err(m) = obs::compare(&bare_obs, &wasmi_obs) {
+        if tie_broken_for_barewasm(bytes, cfg.memory_cap, &calls, &globals, &bare_obs) {
+            let n = WASMI_BUGS.fetch_add(1, Ordering::Relaxed) + 1;
+            eprintln!("differential: wasmi 2 bug #{n} (wasmi 0.31 agrees with barewasm): {m}");
+            return;
+        }
         panic!("barewasm and wasmi disagree: {m}\nbarewasm: {bare_obs:#?}\nwasmi: {wasmi_obs:#?}");
     }
+}
+
+/// How many disagreements the tie-breaker settled for barewasm in this process (each is
+/// logged to stderr).
+pub static WASMI_BUGS: AtomicUsize = AtomicUsize::new(0);
+
+/// The tie-breaker, consulted only when barewasm and wasmi 2 disagree: wasmi 0.31 (a
+/// stack machine, see [`crate::legacy`]) runs the same calls. `true` if it agrees with
+/// barewasm on everything observed, without exhausting a stack anywhere (exhaustion ends a
+/// comparison early, so it would prove nothing): then the disagreement is wasmi 2's bug.
+/// Otherwise (it disagrees, exhausts, or cannot load the module) the finding stands.
+pub fn tie_broken_for_barewasm(
+    bytes: &[u8],
+    memory_cap: usize,
+    calls: &[(String, Vec<Val>)],
+    globals: &[String],
+    bare_obs: &obs::Observation,
+) -> bool {
+    let Some(module) = legacy_compatible(bytes) else {
+        return false;
+    };
+    let Some(mut legacy_obs) = crate::legacy::run(&module, memory_cap, calls, globals) else {
+        return false;
+    };
+    if legacy_obs.memory.is_none() {
+        legacy_obs.memory = bare_obs.memory.clone();
+    }
+    let exhausted = matches!(
+        legacy_obs.instantiate_failed,
+        Some((obs::Trap::Exhausted, _))
+    ) || legacy_obs
+        .calls
+        .iter()
+        .any(|(_, r)| matches!(r, obs::CallResult::Trapped(obs::Trap::Exhausted)));
+    !exhausted && obs::compare(bare_obs, &legacy_obs).is_ok()
+}
+
+/// `bytes` with every memory that declares the default page size (64 KiB) explicitly
+/// (custom-page-sizes encoding, flag 0x08) written without it, so wasmi 0.31 can load it;
+/// `None` if a memory has another page size or the module cannot be read this far.
+pub fn legacy_compatible(bytes: &[u8]) -> Option<Vec<u8>> {
+    fn leb(bytes: &[u8], at: &mut usize) -> Option<u64> {
+        let mut value = 0u64;
+        for shift in (0..70).step_by(7) {
+            let b = *bytes.get(*at)?;
+            *at += 1;
+            value |= u64::from(b & 0x7f).checked_shl(shift)?;
+            if b & 0x80 == 0 {
+                return Some(value);
+            }
+        }
+        None
+    }
+    fn put_leb(out: &mut Vec<u8>, mut v: u64) {
+        loop {
+            let b = (v & 0x7f) as u8;
+            v >>= 7;
+            if v == 0 {
+                out.push(b);
+                return;
+            }
+            out.push(b | 0x80);
+        }
+    }
+    let mut out = bytes.get(..8)?.to_vec();
+    let mut at = 8;
+    while at < bytes.len() {
+        let id = bytes[at];
+        at += 1;
+        let size = usize::try_from(leb(bytes, &mut at)?).ok()?;
+        let body = bytes.get(at..at.checked_add(size)?)?;
+        at += size;
+        out.push(id);
+        if id != 5 {
+            put_leb(&mut out, size as u64);
+            out.extend_from_slice(body);
+            continue;
+        }
+        let mut section = Vec::new();
+        let mut p = 0;
+        let count = leb(body, &mut p)?;
+        put_leb(&mut section, count);
+        for _ in 0..count {
+            let flags = *body.get(p)?;
+            p += 1;
+            let min = leb(body, &mut p)?;
+            let max = if flags & 1 != 0 {
+                Some(leb(body, &mut p)?)
+            } else {
+                None
+            };
+            if flags & 8 != 0 && leb(body, &mut p)? != 16 {
+                return None;
+            }
+            section.push(flags & !8);
+            put_leb(&mut section, min);
+            if let Some(max) = max {
+                put_leb(&mut section, max);
+            }
+        }
+        section.extend_from_slice(body.get(p..)?);
+        put_leb(&mut out, section.len() as u64);
+        out.extend_from_slice(&section);
+    }
+    Some(out)
 }
 
 /// The module `execute` runs for an input that does not start with the magic (for

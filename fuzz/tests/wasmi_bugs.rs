@@ -4,7 +4,7 @@
 
 use barewasm_fuzz::bare::{self, RunConfig};
 use barewasm_fuzz::obs::{CallResult, Trap, Val};
-use barewasm_fuzz::oracle;
+use barewasm_fuzz::{legacy, oracle};
 
 /// `table.size / select(1, x, x == 0)` with `x = 0`: the divisor is 1, so the result is
 /// the table's size, 1. wasm-smith guards every division this way when told not to trap.
@@ -44,5 +44,69 @@ fn wasmi_traps_on_a_guarded_division_barewasm_returns() {
         ),
         "wasmi 2.0.0 traps here; it no longer does: {:?}",
         wasmi.calls
+    );
+}
+
+/// `32 rem_s select(1, x, x == 0)` with `x = -7`: the guard's divisor is -7, so the spec
+/// value is 4. wasmi 2.0.0 returns 0 (`32 rem 1`): it takes the wrong operand of the
+/// `select` (export "select" alone gives 1, not -7). Reduced from
+/// `fuzz/regressions/differential/wasmi-rem-guard-bug` (wasm-smith's guarded `i32.rem_s`,
+/// where an exported global XORed with the remainder lost bit 5); the tie-breaker, wasmi
+/// 0.31, agrees with barewasm. Probably the root of `DIV_GUARD`'s trap as well.
+const REM_GUARD: &str = r#"(module
+  (func (export "rem") (result i32)
+    (local i32)
+    i32.const 32
+    i32.const 1
+    i32.const -7
+    local.tee 0
+    local.get 0
+    i32.eqz
+    select
+    i32.rem_s)
+  (func (export "select") (result i32)
+    (local i32)
+    i32.const 1
+    i32.const -7
+    local.tee 0
+    local.get 0
+    i32.eqz
+    select))"#;
+
+#[test]
+fn wasmi_takes_the_wrong_select_operand_of_a_guarded_remainder() {
+    let bytes = wat::parse_str(REM_GUARD).unwrap();
+    let cfg = RunConfig {
+        validate: barewasm::Limits::DEFAULT,
+        exec: barewasm::Limits::DEFAULT,
+        memory_cap: 1 << 16,
+        table_reserve: 0,
+        host_imports: false,
+    };
+    let returned = |calls: &[(String, CallResult)]| -> Vec<i32> {
+        calls
+            .iter()
+            .map(|(name, r)| match r {
+                CallResult::Returned(v) => match v[..] {
+                    [Val::I32(x)] => x,
+                    _ => panic!("{name}: {v:?}"),
+                },
+                other => panic!("{name}: {other:?}"),
+            })
+            .collect()
+    };
+    let bare = bare::run(&bytes, &cfg, &mut |_, _| Vec::new()).expect("runs");
+    assert_eq!(returned(&bare.calls), [4, -7], "barewasm: the spec values");
+    let calls = [
+        ("rem".to_owned(), Vec::new()),
+        ("select".to_owned(), Vec::new()),
+    ];
+    let tie_breaker = legacy::run(&bytes, 1 << 16, &calls, &[]).expect("wasmi 0.31 loads it");
+    assert_eq!(returned(&tie_breaker.calls), [4, -7], "wasmi 0.31");
+    let wasmi = oracle::run(&bytes, 1 << 16, &calls, &[]);
+    assert_eq!(
+        returned(&wasmi.calls),
+        [0, 1],
+        "wasmi 2.0.0 gets these wrong; it no longer does"
     );
 }
