@@ -37,7 +37,10 @@ for t in $targets; do
   cargo +nightly fuzz run "${flags[@]}" "$t" "$work" "${inputs[@]}" -- \
     -max_total_time="$seconds" -timeout=20 -rss_limit_mb=2048 -print_final_stats=1 \
     >"$log" 2>&1 || status=$?
-  grep -E '^(stat::number_of_executed_units|stat::average_exec_per_sec|Done )' "$log" || true
+  grep -aE '^(stat::number_of_executed_units|stat::average_exec_per_sec|Done )' "$log" || true
+  # Disagreements the differential target's tie-breaker settled as wasmi 2 bugs.
+  settled=$(grep -ac '^differential: wasmi 2 bug' "$log" || true)
+  if [ "${settled:-0}" -gt 0 ]; then echo "wasmi 2 bugs settled by the tie-breaker: $settled"; fi
   if [ "$status" -ne 0 ]; then tail -n 60 "$log" >&2; fi
   rm -f "$log"
   rm -rf "$work"
