@@ -90,16 +90,13 @@ impl<'a, 'wasm> Store<'a, 'wasm> {
                             .map(|_| ());
                     }
                     let mut results = [0u64; MAX_HOST_RESULTS];
-                    let mut args_buf = [0u64; MAX_HOST_RESULTS];
-                    let host_args = stack.host_args();
-                    let args_n = host_args.len().min(MAX_HOST_RESULTS);
-                    args_buf[..args_n].copy_from_slice(&host_args[..args_n]);
-                    if !host.ready(id, &args_buf[..args_n]) {
+                    // The arguments are read in place from the stack: any number of them.
+                    if !host.ready(id, stack.host_args()) {
                         return Err(Error::new(ErrorKind::HostCallPending, stack.regs.pc));
                     }
                     let mem_slot = self.slots.get(caller as usize).map(|s| s.info.mem_slot);
                     let memory = mem_slot.and_then(|m| self.memory_of_slot(m));
-                    match host.call(id, &args_buf[..args_n], &mut results[..n], memory) {
+                    match host.call(id, stack.host_args(), &mut results[..n], memory) {
                         Ok(()) => outcome = self.resume(stack, &results[..n])?,
                         Err(e) => return self.resume_trap(stack, e).map(|_| ()),
                     }
