@@ -222,6 +222,8 @@ pub fn trap_of(e: Error) -> Trap {
         ErrorKind::MemoryOutOfBounds => Trap::MemoryOutOfBounds,
         ErrorKind::TableOutOfBounds => Trap::TableOutOfBounds,
         ErrorKind::UninitializedElement => Trap::NullElement,
+        // `call_indirect` past the table's end: wasmi calls it a table access out of bounds.
+        ErrorKind::UndefinedElement => Trap::TableOutOfBounds,
         ErrorKind::IntegerDivideByZero => Trap::DivideByZero,
         ErrorKind::IntegerOverflow => Trap::IntegerOverflow,
         ErrorKind::InvalidConversion => Trap::BadConversion,

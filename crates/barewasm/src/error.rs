@@ -195,6 +195,8 @@ pub enum ErrorKind {
     TableOutOfBounds,
     /// A call through a null table element.
     UninitializedElement,
+    /// `call_indirect` with an index past the table's end.
+    UndefinedElement,
     /// `call_indirect` type check failed.
     IndirectCallTypeMismatch,
     /// A host function reported a trap.
@@ -267,6 +269,7 @@ impl ErrorKind {
             | MemoryOutOfBounds
             | TableOutOfBounds
             | UninitializedElement
+            | UndefinedElement
             | IndirectCallTypeMismatch
             | HostTrap => Category::Trap,
             CallStackExhausted => Category::Exhausted,
@@ -343,6 +346,7 @@ impl ErrorKind {
             MemoryOutOfBounds => "out of bounds memory access",
             TableOutOfBounds => "out of bounds table access",
             UninitializedElement => "uninitialized element",
+            UndefinedElement => "undefined element",
             IndirectCallTypeMismatch => "indirect call type mismatch",
             HostTrap => "host function trapped",
             CallStackExhausted => "call stack exhausted",

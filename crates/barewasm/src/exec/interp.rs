@@ -596,7 +596,7 @@ fn execute(
                 let i = pop!() as u32 as u64;
                 let h = arena[info.tables as usize + table as usize] as usize;
                 if i >= arena[h] {
-                    return Err(Error::new(ErrorKind::UninitializedElement, at));
+                    return Err(Error::new(ErrorKind::UndefinedElement, at));
                 }
                 let elem = arena[h + 4 + i as usize];
                 let f = FuncRef::from_bits(elem)
