@@ -326,7 +326,7 @@ pub static WASMI_BUGS: AtomicUsize = AtomicUsize::new(0);
 /// and the result names the run that settled it.
 /// Otherwise (it disagrees or exhausts) the finding stands. Only if wasmi 0.31 cannot
 /// load the module (custom page sizes other than 64 KiB), wasmi 2 runs it again with its
-/// known miscompile avoided ([`without_eqz_select`]; only if that changes the module), and
+/// known miscompiles avoided ([`without_fused_select`]; only if that changes the module), and
 /// that run must agree with barewasm in the same way.
 pub fn tie_broken_for_barewasm(
     bytes: &[u8],
@@ -353,10 +353,10 @@ pub fn tie_broken_for_barewasm(
     }
     // wasmi 0.31 cannot load it (memories with 1-byte pages): wasmi 2 on the same module
     // with its known miscompile avoided.
-    without_eqz_select(bytes)
+    without_fused_select(bytes)
         .filter(|module| module.as_slice() != bytes)
         .is_some_and(|module| agrees(crate::oracle::run(&module, memory_cap, calls, globals)))
-        .then_some("wasmi 2 on the module without eqz-select pairs")
+        .then_some("wasmi 2 on the module with unfused selects")
 }
 
 /// Reads an unsigned LEB128 number at `*at`, moving past it.
@@ -486,11 +486,13 @@ fn counts_pages(bytes: &[u8]) -> Option<bool> {
     Some(false)
 }
 
-/// `bytes` with an `i32.popcnt` before every `i32.eqz` that a `select` directly follows:
-/// the same module (`popcnt(x) == 0` exactly when `x == 0`), but wasmi 2.0.0 no longer
-/// fuses the comparison into the `select`, the translation it gets wrong
-/// (`tests/wasmi_bugs.rs`). wasm-smith guards divisions with exactly that pattern.
-pub fn without_eqz_select(bytes: &[u8]) -> Option<Vec<u8>> {
+/// `bytes` with an `i32.popcnt` right before every `select`: the same module
+/// (`popcnt(c)` is non-zero exactly when `c` is), but wasmi 2.0.0 can no longer fuse the
+/// comparison that computed the condition (`i32.eqz`, `ref.is_null`, ...) into the
+/// `select`, the translation it gets wrong (`tests/wasmi_bugs.rs`: the wrong operand when
+/// the condition tests the `select`'s own second operand, or when that operand is a
+/// `table.size`). wasm-smith guards divisions with exactly such a `select`.
+pub fn without_fused_select(bytes: &[u8]) -> Option<Vec<u8>> {
     use wasmparser::{BinaryReader, FunctionBody, Operator};
     rewrite_sections(bytes, 10, |section, offset| {
         let mut out = Vec::new();
@@ -505,16 +507,11 @@ pub fn without_eqz_select(bytes: &[u8]) -> Option<Vec<u8>> {
             let reader = BinaryReader::new(body, base as u64);
             let mut ops = FunctionBody::new(reader).get_operators_reader().ok()?;
             let mut insert_at = Vec::new();
-            let mut previous: Option<usize> = None;
             while !ops.eof() {
                 let (op, at) = ops.read_with_offset().ok()?;
-                let at = usize::try_from(at).ok()? - base;
-                if let (Some(eqz), Operator::Select | Operator::TypedSelect { .. }) =
-                    (previous, &op)
-                {
-                    insert_at.push(eqz);
+                if let Operator::Select | Operator::TypedSelect { .. } = op {
+                    insert_at.push(usize::try_from(at).ok()? - base);
                 }
-                previous = matches!(op, Operator::I32Eqz).then_some(at);
             }
             let mut new = Vec::with_capacity(body.len() + insert_at.len());
             let mut from = 0;
