@@ -193,19 +193,23 @@ fn imm_u32(code: &[u8], pc: &mut usize) -> u32 {
     if b & 0x80 == 0 {
         return b as u32;
     }
-    imm_u32_slow(code, pc, b)
+    let (v, next) = imm_u32_slow(code, *pc, b);
+    *pc = next;
+    v
 }
 
+// The slow paths take and return `pc` by value: a `&mut` to the loop's `pc` passed to a
+// function that is not inlined would keep `pc` in memory for the whole loop.
 #[cold]
-fn imm_u32_slow(code: &[u8], pc: &mut usize, first: u8) -> u32 {
+fn imm_u32_slow(code: &[u8], mut pc: usize, first: u8) -> (u32, usize) {
     let mut result = (first & 0x7f) as u32;
     let mut shift = 7;
     loop {
-        let b = code[*pc];
-        *pc += 1;
+        let b = code[pc];
+        pc += 1;
         result |= ((b & 0x7f) as u32).wrapping_shl(shift);
         if b & 0x80 == 0 || shift >= 28 {
-            return result;
+            return (result, pc);
         }
         shift += 7;
     }
@@ -218,24 +222,29 @@ fn imm_i64(code: &[u8], pc: &mut usize) -> i64 {
     if b & 0x80 == 0 {
         return ((b << 1) as i8 >> 1) as i64;
     }
-    imm_i64_slow(code, pc, b)
+    let (v, next) = imm_i64_slow(code, *pc, b);
+    *pc = next;
+    v
 }
 
 #[cold]
-fn imm_i64_slow(code: &[u8], pc: &mut usize, first: u8) -> i64 {
+fn imm_i64_slow(code: &[u8], mut pc: usize, first: u8) -> (i64, usize) {
     // Validated: at most 10 bytes, so `shift` stays below 70 and the shifts below 64
     // keep every payload bit; wrapping shifts only make that explicit.
     let mut result = (first & 0x7f) as u64;
     let mut shift = 7u32;
     loop {
-        let b = code[*pc];
-        *pc += 1;
+        let b = code[pc];
+        pc += 1;
         result |= ((b & 0x7f) as u64).wrapping_shl(shift);
         shift += 7;
         if b & 0x80 == 0 {
             // Sign-extend from bit `shift - 1`.
             let unused = 64u32.saturating_sub(shift);
-            return (result.wrapping_shl(unused) as i64).wrapping_shr(unused);
+            return (
+                (result.wrapping_shl(unused) as i64).wrapping_shr(unused),
+                pc,
+            );
         }
     }
 }
@@ -308,192 +317,31 @@ fn execute(
         regs: st_regs,
         pause,
         results,
-        fuel,
+        fuel: fuel_slot,
     } = st;
-    let Regs {
-        mut pc,
-        mut stp,
-        mut sp,
-        mut fp,
-        mut depth,
-        slot,
-        mut func,
-    } = *st_regs;
-    let fi = module.func(func);
-    let mut code_base = fi.code_start as usize;
-    let mut side_base = fi.side_start as usize;
-    let mut code_end = fi.code_end as usize;
+    // The loop runs in a closure, fuel written back on every way out. Measured (callgrind,
+    // bench guest): with the `pc`-by-value slow paths below, this shape executes about 9%
+    // fewer instructions than the loop written inline here, where LLVM spills more.
+    let mut fuel_left = *fuel_slot;
+    let result = (|| -> Result<Exit> {
+        let fuel = &mut fuel_left;
+        let Regs {
+            mut pc,
+            mut stp,
+            mut sp,
+            mut fp,
+            mut depth,
+            slot,
+            mut func,
+        } = *st_regs;
+        let fi = module.func(func);
+        let mut code_base = fi.code_start as usize;
+        let mut side_base = fi.side_start as usize;
+        let mut code_end = fi.code_end as usize;
 
-    macro_rules! save {
-        () => {
-            *st_regs = Regs {
-                pc,
-                stp,
-                sp,
-                fp,
-                depth,
-                slot,
-                func,
-            }
-        };
-    }
-    macro_rules! pop {
-        () => {{
-            sp -= 1;
-            vals[sp]
-        }};
-    }
-    macro_rules! push {
-        ($v:expr) => {{
-            let v: u64 = $v;
-            vals[sp] = v;
-            sp += 1;
-        }};
-    }
-    macro_rules! top {
-        () => {
-            vals[sp - 1]
-        };
-    }
-    macro_rules! branch {
-        () => {{
-            let e = SideEntry(u64::from_le_bytes(side[side_base + stp]));
-            let keep = e.keep() as usize;
-            let drop = e.drop() as usize;
-            if drop != 0 {
-                vals.copy_within(sp - keep..sp, sp - keep - drop);
-                sp -= drop;
-            }
-            pc = code_base + e.target_pc() as usize;
-            stp = e.target_stp() as usize;
-        }};
-    }
-    macro_rules! unop {
-        ($t:ty, $f:expr) => {{
-            let a = vals[sp - 1] as $t;
-            vals[sp - 1] = ($f)(a) as u64;
-        }};
-    }
-    macro_rules! binop {
-        ($t:ty, $f:expr) => {{
-            let b = pop!() as $t;
-            let a = vals[sp - 1] as $t;
-            vals[sp - 1] = ($f)(a, b) as u64;
-        }};
-    }
-    macro_rules! binop_trap {
-        ($t:ty, $f:expr, $at:expr) => {{
-            let b = pop!() as $t;
-            let a = vals[sp - 1] as $t;
-            vals[sp - 1] = ($f)(a, b).map_err(|k| Error::new(k, $at))? as u64;
-        }};
-    }
-    macro_rules! f32op1 {
-        ($f:expr) => {{
-            let a = f32::from_bits(vals[sp - 1] as u32);
-            vals[sp - 1] = (($f)(a) as f32).to_bits() as u64;
-        }};
-    }
-    macro_rules! f32op2 {
-        ($f:expr) => {{
-            let b = f32::from_bits(pop!() as u32);
-            let a = f32::from_bits(vals[sp - 1] as u32);
-            vals[sp - 1] = (($f)(a, b) as f32).to_bits() as u64;
-        }};
-    }
-    macro_rules! f64op1 {
-        ($f:expr) => {{
-            let a = f64::from_bits(vals[sp - 1]);
-            vals[sp - 1] = (($f)(a) as f64).to_bits();
-        }};
-    }
-    macro_rules! f64op2 {
-        ($f:expr) => {{
-            let b = f64::from_bits(pop!());
-            let a = f64::from_bits(vals[sp - 1]);
-            vals[sp - 1] = (($f)(a, b) as f64).to_bits();
-        }};
-    }
-    macro_rules! fcmp {
-        ($t:ty, $bits:ty, $f:expr) => {{
-            let b = <$t>::from_bits(pop!() as $bits);
-            let a = <$t>::from_bits(vals[sp - 1] as $bits);
-            vals[sp - 1] = ($f)(a, b) as u64;
-        }};
-    }
-    macro_rules! load {
-        ($n:literal, $conv:expr, $at:expr) => {{
-            let _align = imm_u32(code, &mut pc);
-            let offset = imm_u32(code, &mut pc);
-            let a = ea(mem, vals[sp - 1], offset, $n, $at)?;
-            let m = mem_bytes(mem);
-            let mut b = [0u8; $n];
-            b.copy_from_slice(&m[a..a + $n]);
-            vals[sp - 1] = ($conv)(b);
-        }};
-    }
-    macro_rules! store {
-        ($n:literal, $conv:expr, $at:expr) => {{
-            let _align = imm_u32(code, &mut pc);
-            let offset = imm_u32(code, &mut pc);
-            let v = pop!();
-            let a = ea(mem, pop!(), offset, $n, $at)?;
-            let b: [u8; $n] = ($conv)(v);
-            mem_bytes(mem)[a..a + $n].copy_from_slice(&b);
-        }};
-    }
-    // Returns from the current function: moves its results to the frame base and pops
-    // the frame; leaves the loop when the outermost call returns or the caller is in
-    // another instance.
-    macro_rules! do_return {
-        () => {{
-            let n = module.type_arity(module.func(func).type_idx).1 as usize;
-            vals.copy_within(sp - n..sp, fp);
-            sp = fp + n;
-            depth -= 1;
-            let w = &frames[depth * FRAME_SLOTS..(depth + 1) * FRAME_SLOTS];
-            let (w0, w1, w2) = (w[0], w[1], w[2]);
-            if depth == 0 {
-                *results = n;
+        macro_rules! save {
+            () => {
                 *st_regs = Regs {
-                    pc: 0,
-                    stp: 0,
-                    sp,
-                    fp: 0,
-                    depth: 0,
-                    slot,
-                    func,
-                };
-                return Ok(Exit::Done(Outcome::Returned));
-            }
-            pc = w0 as u32 as usize;
-            stp = (w0 >> 32) as usize;
-            fp = w1 as u32 as usize;
-            func = (w1 >> 32) as u32;
-            if w2 as u32 != slot {
-                *st_regs = Regs {
-                    pc,
-                    stp,
-                    sp,
-                    fp,
-                    depth,
-                    slot: w2 as u32,
-                    func,
-                };
-                return Ok(Exit::Switch);
-            }
-            let fi = module.func(func);
-            code_base = fi.code_start as usize;
-            side_base = fi.side_start as usize;
-            code_end = fi.code_end as usize;
-        }};
-    }
-    // Calls the function a (slot, index) reference resolves to.
-    macro_rules! do_call {
-        ($target:expr, $at:expr) => {{
-            let target: u64 = $target;
-            if target & HOST_BIT != 0 {
-                let regs = Regs {
                     pc,
                     stp,
                     sp,
@@ -501,436 +349,613 @@ fn execute(
                     depth,
                     slot,
                     func,
-                };
-                return host_call(st_regs, pause, regs, target, $at, slots, arena);
-            }
-            let f = FuncRef::from_bits(target)
-                .ok_or(Error::new(ErrorKind::UninitializedElement, $at))?;
-            save!();
-            let mut regs = *st_regs;
-            enter_frame(slots, vals, frames, &mut regs, f, $at)?;
-            if f.slot != slot {
-                *st_regs = regs;
-                return Ok(Exit::Switch);
-            }
-            Regs {
-                pc,
-                stp,
-                sp,
-                fp,
-                depth,
-                func,
-                ..
-            } = regs;
-            let fi = module.func(func);
-            code_base = fi.code_start as usize;
-            side_base = fi.side_start as usize;
-            code_end = fi.code_end as usize;
-        }};
-    }
-
-    // Stops before the instruction at `at` for lack of fuel; it runs first on resumption.
-    macro_rules! out_of_fuel {
-        ($at:expr) => {{
-            pc = $at;
-            save!();
-            *pause = Pause::Fuel;
-            return Ok(Exit::Done(Outcome::OutOfFuel));
-        }};
-    }
-
-    loop {
-        let at = pc;
-        if *fuel == 0 {
-            out_of_fuel!(at);
+                }
+            };
         }
-        *fuel -= 1;
-        let opcode = code[pc];
-        pc += 1;
-        match opcode {
-            op::Unreachable => return Err(Error::new(ErrorKind::Unreachable, at)),
-            op::Nop => {}
-            op::Block | op::Loop => skip_blocktype(code, &mut pc),
-            op::If => {
-                skip_blocktype(code, &mut pc);
-                if pop!() as u32 != 0 {
-                    stp += 1;
-                } else {
-                    branch!();
+        macro_rules! pop {
+            () => {{
+                sp -= 1;
+                vals[sp]
+            }};
+        }
+        macro_rules! push {
+            ($v:expr) => {{
+                let v: u64 = $v;
+                vals[sp] = v;
+                sp += 1;
+            }};
+        }
+        macro_rules! top {
+            () => {
+                vals[sp - 1]
+            };
+        }
+        macro_rules! branch {
+            () => {{
+                let e = SideEntry(u64::from_le_bytes(side[side_base + stp]));
+                let keep = e.keep() as usize;
+                let drop = e.drop() as usize;
+                if drop != 0 {
+                    vals.copy_within(sp - keep..sp, sp - keep - drop);
+                    sp -= drop;
                 }
-            }
-            op::Else => branch!(),
-            op::End => {
-                if pc - 1 == code_end {
-                    do_return!();
-                }
-            }
-            op::Br => branch!(),
-            op::BrIf => {
-                if pop!() as u32 != 0 {
-                    branch!();
-                } else {
-                    imm_u32(code, &mut pc);
-                    stp += 1;
-                }
-            }
-            op::BrTable => {
-                let n = imm_u32(code, &mut pc);
-                let i = pop!() as u32;
-                stp += i.min(n) as usize;
-                branch!();
-            }
-            op::Return => do_return!(),
-            op::Call => {
-                let f = imm_u32(code, &mut pc);
-                let target = if f < module.counts().imported_funcs {
-                    arena[info.func_imports as usize + f as usize]
-                } else {
-                    FuncRef { slot, func: f }.to_bits()
-                };
-                do_call!(target, at);
-            }
-            op::CallIndirect => {
-                let ty = imm_u32(code, &mut pc);
-                let table = imm_u32(code, &mut pc);
-                let i = pop!() as u32 as u64;
-                let h = arena[info.tables as usize + table as usize] as usize;
-                if i >= arena[h] {
-                    return Err(Error::new(ErrorKind::UndefinedElement, at));
-                }
-                let elem = arena[h + 4 + i as usize];
-                let f = FuncRef::from_bits(elem)
-                    .ok_or(Error::new(ErrorKind::UninitializedElement, at))?;
-                let same = if f.slot == slot {
-                    module.canonical_type(module.func(f.func).type_idx) == module.canonical_type(ty)
-                } else {
-                    func_type_of(slots, f) == Some(module.func_type(ty))
-                };
-                if !same {
-                    return Err(Error::new(ErrorKind::IndirectCallTypeMismatch, at));
-                }
-                let target = resolve(slots, arena, f);
-                do_call!(target, at);
-            }
-            op::Drop => sp -= 1,
-            op::Select => {
-                let c = pop!() as u32;
-                let b = pop!();
-                if c == 0 {
-                    vals[sp - 1] = b;
-                }
-            }
-            op::SelectT => {
-                let n = imm_u32(code, &mut pc);
-                pc += n as usize; // one byte per value type
-                let c = pop!() as u32;
-                let b = pop!();
-                if c == 0 {
-                    vals[sp - 1] = b;
-                }
-            }
-            op::LocalGet => {
-                let i = imm_u32(code, &mut pc) as usize;
-                push!(vals[fp + i]);
-            }
-            op::LocalSet => {
-                let i = imm_u32(code, &mut pc) as usize;
-                vals[fp + i] = pop!();
-            }
-            op::LocalTee => {
-                let i = imm_u32(code, &mut pc) as usize;
-                vals[fp + i] = top!();
-            }
-            op::GlobalGet => {
-                let g = imm_u32(code, &mut pc) as usize;
-                let addr = arena[info.globals as usize + g] as usize;
-                push!(arena[addr]);
-            }
-            op::GlobalSet => {
-                let g = imm_u32(code, &mut pc) as usize;
-                let addr = arena[info.globals as usize + g] as usize;
-                arena[addr] = pop!();
-            }
-            op::TableGet => {
-                let t = imm_u32(code, &mut pc) as usize;
-                let h = arena[info.tables as usize + t] as usize;
-                let i = top!() as u32 as u64;
-                if i >= arena[h] {
-                    return Err(Error::new(ErrorKind::TableOutOfBounds, at));
-                }
-                vals[sp - 1] = arena[h + 4 + i as usize];
-            }
-            op::TableSet => {
-                let t = imm_u32(code, &mut pc) as usize;
-                let h = arena[info.tables as usize + t] as usize;
+                pc = code_base + e.target_pc() as usize;
+                stp = e.target_stp() as usize;
+            }};
+        }
+        macro_rules! unop {
+            ($t:ty, $f:expr) => {{
+                let a = vals[sp - 1] as $t;
+                vals[sp - 1] = ($f)(a) as u64;
+            }};
+        }
+        macro_rules! binop {
+            ($t:ty, $f:expr) => {{
+                let b = pop!() as $t;
+                let a = vals[sp - 1] as $t;
+                vals[sp - 1] = ($f)(a, b) as u64;
+            }};
+        }
+        macro_rules! binop_trap {
+            ($t:ty, $f:expr, $at:expr) => {{
+                let b = pop!() as $t;
+                let a = vals[sp - 1] as $t;
+                vals[sp - 1] = ($f)(a, b).map_err(|k| Error::new(k, $at))? as u64;
+            }};
+        }
+        macro_rules! f32op1 {
+            ($f:expr) => {{
+                let a = f32::from_bits(vals[sp - 1] as u32);
+                vals[sp - 1] = (($f)(a) as f32).to_bits() as u64;
+            }};
+        }
+        macro_rules! f32op2 {
+            ($f:expr) => {{
+                let b = f32::from_bits(pop!() as u32);
+                let a = f32::from_bits(vals[sp - 1] as u32);
+                vals[sp - 1] = (($f)(a, b) as f32).to_bits() as u64;
+            }};
+        }
+        macro_rules! f64op1 {
+            ($f:expr) => {{
+                let a = f64::from_bits(vals[sp - 1]);
+                vals[sp - 1] = (($f)(a) as f64).to_bits();
+            }};
+        }
+        macro_rules! f64op2 {
+            ($f:expr) => {{
+                let b = f64::from_bits(pop!());
+                let a = f64::from_bits(vals[sp - 1]);
+                vals[sp - 1] = (($f)(a, b) as f64).to_bits();
+            }};
+        }
+        macro_rules! fcmp {
+            ($t:ty, $bits:ty, $f:expr) => {{
+                let b = <$t>::from_bits(pop!() as $bits);
+                let a = <$t>::from_bits(vals[sp - 1] as $bits);
+                vals[sp - 1] = ($f)(a, b) as u64;
+            }};
+        }
+        macro_rules! load {
+            ($n:literal, $conv:expr, $at:expr) => {{
+                let _align = imm_u32(code, &mut pc);
+                let offset = imm_u32(code, &mut pc);
+                let a = ea(mem, vals[sp - 1], offset, $n, $at)?;
+                let m = mem_bytes(mem);
+                let mut b = [0u8; $n];
+                b.copy_from_slice(&m[a..a + $n]);
+                vals[sp - 1] = ($conv)(b);
+            }};
+        }
+        macro_rules! store {
+            ($n:literal, $conv:expr, $at:expr) => {{
+                let _align = imm_u32(code, &mut pc);
+                let offset = imm_u32(code, &mut pc);
                 let v = pop!();
-                let i = pop!() as u32 as u64;
-                if i >= arena[h] {
-                    return Err(Error::new(ErrorKind::TableOutOfBounds, at));
-                }
-                arena[h + 4 + i as usize] = v;
-            }
-            op::I32Load => load!(4, |b| u32::from_le_bytes(b) as u64, at),
-            op::I64Load => load!(8, u64::from_le_bytes, at),
-            op::F32Load => load!(4, |b| u32::from_le_bytes(b) as u64, at),
-            op::F64Load => load!(8, u64::from_le_bytes, at),
-            op::I32Load8S => load!(1, |b: [u8; 1]| b[0] as i8 as i32 as u32 as u64, at),
-            op::I32Load8U => load!(1, |b: [u8; 1]| b[0] as u64, at),
-            op::I32Load16S => load!(2, |b| i16::from_le_bytes(b) as i32 as u32 as u64, at),
-            op::I32Load16U => load!(2, |b| u16::from_le_bytes(b) as u64, at),
-            op::I64Load8S => load!(1, |b: [u8; 1]| b[0] as i8 as i64 as u64, at),
-            op::I64Load8U => load!(1, |b: [u8; 1]| b[0] as u64, at),
-            op::I64Load16S => load!(2, |b| i16::from_le_bytes(b) as i64 as u64, at),
-            op::I64Load16U => load!(2, |b| u16::from_le_bytes(b) as u64, at),
-            op::I64Load32S => load!(4, |b| i32::from_le_bytes(b) as i64 as u64, at),
-            op::I64Load32U => load!(4, |b| u32::from_le_bytes(b) as u64, at),
-            op::I32Store | op::F32Store => store!(4, |v: u64| (v as u32).to_le_bytes(), at),
-            op::I64Store | op::F64Store => store!(8, |v: u64| v.to_le_bytes(), at),
-            op::I32Store8 | op::I64Store8 => store!(1, |v: u64| [v as u8], at),
-            op::I32Store16 | op::I64Store16 => store!(2, |v: u64| (v as u16).to_le_bytes(), at),
-            op::I64Store32 => store!(4, |v: u64| (v as u32).to_le_bytes(), at),
-            op::MemorySize => {
-                pc += 1;
-                push!(mem.as_ref().map_or(0, |m| m.pages()));
-            }
-            op::MemoryGrow => {
-                pc += 1;
-                let delta = top!() as u32 as u64;
-                let r = mem.as_mut().and_then(|m| m.grow(delta));
-                vals[sp - 1] = r.map_or(u32::MAX as u64, |old| old as u32 as u64);
-            }
-            op::I32Const => {
-                let v = imm_i64(code, &mut pc);
-                push!(v as i32 as u32 as u64);
-            }
-            op::I64Const => {
-                let v = imm_i64(code, &mut pc);
-                push!(v as u64);
-            }
-            op::F32Const => {
-                let b = [code[pc], code[pc + 1], code[pc + 2], code[pc + 3]];
-                pc += 4;
-                push!(u32::from_le_bytes(b) as u64);
-            }
-            op::F64Const => {
-                let mut b = [0u8; 8];
-                b.copy_from_slice(&code[pc..pc + 8]);
-                pc += 8;
-                push!(u64::from_le_bytes(b));
-            }
-            op::I32Eqz => unop!(u32, |a: u32| (a == 0) as u32),
-            op::I32Eq => binop!(u32, |a, b| (a == b) as u32),
-            op::I32Ne => binop!(u32, |a, b| (a != b) as u32),
-            op::I32LtS => binop!(u32, |a, b| ((a as i32) < (b as i32)) as u32),
-            op::I32LtU => binop!(u32, |a, b| (a < b) as u32),
-            op::I32GtS => binop!(u32, |a, b| ((a as i32) > (b as i32)) as u32),
-            op::I32GtU => binop!(u32, |a, b| (a > b) as u32),
-            op::I32LeS => binop!(u32, |a, b| ((a as i32) <= (b as i32)) as u32),
-            op::I32LeU => binop!(u32, |a, b| (a <= b) as u32),
-            op::I32GeS => binop!(u32, |a, b| ((a as i32) >= (b as i32)) as u32),
-            op::I32GeU => binop!(u32, |a, b| (a >= b) as u32),
-            op::I64Eqz => unop!(u64, |a: u64| (a == 0) as u64),
-            op::I64Eq => binop!(u64, |a, b| (a == b) as u64),
-            op::I64Ne => binop!(u64, |a, b| (a != b) as u64),
-            op::I64LtS => binop!(u64, |a, b| ((a as i64) < (b as i64)) as u64),
-            op::I64LtU => binop!(u64, |a, b| (a < b) as u64),
-            op::I64GtS => binop!(u64, |a, b| ((a as i64) > (b as i64)) as u64),
-            op::I64GtU => binop!(u64, |a, b| (a > b) as u64),
-            op::I64LeS => binop!(u64, |a, b| ((a as i64) <= (b as i64)) as u64),
-            op::I64LeU => binop!(u64, |a, b| (a <= b) as u64),
-            op::I64GeS => binop!(u64, |a, b| ((a as i64) >= (b as i64)) as u64),
-            op::I64GeU => binop!(u64, |a, b| (a >= b) as u64),
-            op::F32Eq => fcmp!(f32, u32, |a, b| a == b),
-            op::F32Ne => fcmp!(f32, u32, |a, b| a != b),
-            op::F32Lt => fcmp!(f32, u32, |a, b| a < b),
-            op::F32Gt => fcmp!(f32, u32, |a, b| a > b),
-            op::F32Le => fcmp!(f32, u32, |a, b| a <= b),
-            op::F32Ge => fcmp!(f32, u32, |a, b| a >= b),
-            op::F64Eq => fcmp!(f64, u64, |a, b| a == b),
-            op::F64Ne => fcmp!(f64, u64, |a, b| a != b),
-            op::F64Lt => fcmp!(f64, u64, |a, b| a < b),
-            op::F64Gt => fcmp!(f64, u64, |a, b| a > b),
-            op::F64Le => fcmp!(f64, u64, |a, b| a <= b),
-            op::F64Ge => fcmp!(f64, u64, |a, b| a >= b),
-            op::I32Clz => unop!(u32, |a: u32| a.leading_zeros()),
-            op::I32Ctz => unop!(u32, |a: u32| a.trailing_zeros()),
-            op::I32Popcnt => unop!(u32, |a: u32| a.count_ones()),
-            op::I32Add => binop!(u32, u32::wrapping_add),
-            op::I32Sub => binop!(u32, u32::wrapping_sub),
-            op::I32Mul => binop!(u32, u32::wrapping_mul),
-            op::I32DivS => binop_trap!(
-                u32,
-                |a, b| num::i32_div_s(a as i32, b as i32).map(|v| v as u32),
-                at
-            ),
-            op::I32DivU => binop_trap!(
-                u32,
-                |a, b| num::i32_div_u(a as i32, b as i32).map(|v| v as u32),
-                at
-            ),
-            op::I32RemS => binop_trap!(
-                u32,
-                |a, b| num::i32_rem_s(a as i32, b as i32).map(|v| v as u32),
-                at
-            ),
-            op::I32RemU => binop_trap!(
-                u32,
-                |a, b| num::i32_rem_u(a as i32, b as i32).map(|v| v as u32),
-                at
-            ),
-            op::I32And => binop!(u32, |a, b| a & b),
-            op::I32Or => binop!(u32, |a, b| a | b),
-            op::I32Xor => binop!(u32, |a, b| a ^ b),
-            op::I32Shl => binop!(u32, |a: u32, b: u32| a.wrapping_shl(b)),
-            op::I32ShrS => binop!(u32, |a: u32, b: u32| (a as i32).wrapping_shr(b) as u32),
-            op::I32ShrU => binop!(u32, |a: u32, b: u32| a.wrapping_shr(b)),
-            op::I32Rotl => binop!(u32, |a: u32, b: u32| a.rotate_left(b % 32)),
-            op::I32Rotr => binop!(u32, |a: u32, b: u32| a.rotate_right(b % 32)),
-            op::I64Clz => unop!(u64, |a: u64| a.leading_zeros() as u64),
-            op::I64Ctz => unop!(u64, |a: u64| a.trailing_zeros() as u64),
-            op::I64Popcnt => unop!(u64, |a: u64| a.count_ones() as u64),
-            op::I64Add => binop!(u64, u64::wrapping_add),
-            op::I64Sub => binop!(u64, u64::wrapping_sub),
-            op::I64Mul => binop!(u64, u64::wrapping_mul),
-            op::I64DivS => binop_trap!(
-                u64,
-                |a, b| num::i64_div_s(a as i64, b as i64).map(|v| v as u64),
-                at
-            ),
-            op::I64DivU => binop_trap!(
-                u64,
-                |a, b| num::i64_div_u(a as i64, b as i64).map(|v| v as u64),
-                at
-            ),
-            op::I64RemS => binop_trap!(
-                u64,
-                |a, b| num::i64_rem_s(a as i64, b as i64).map(|v| v as u64),
-                at
-            ),
-            op::I64RemU => binop_trap!(
-                u64,
-                |a, b| num::i64_rem_u(a as i64, b as i64).map(|v| v as u64),
-                at
-            ),
-            op::I64And => binop!(u64, |a, b| a & b),
-            op::I64Or => binop!(u64, |a, b| a | b),
-            op::I64Xor => binop!(u64, |a, b| a ^ b),
-            op::I64Shl => binop!(u64, |a: u64, b: u64| a.wrapping_shl(b as u32)),
-            op::I64ShrS => binop!(u64, |a: u64, b: u64| (a as i64).wrapping_shr(b as u32)
-                as u64),
-            op::I64ShrU => binop!(u64, |a: u64, b: u64| a.wrapping_shr(b as u32)),
-            op::I64Rotl => binop!(u64, |a: u64, b: u64| a.rotate_left((b % 64) as u32)),
-            op::I64Rotr => binop!(u64, |a: u64, b: u64| a.rotate_right((b % 64) as u32)),
-            op::F32Abs => unop!(u32, |a: u32| a & 0x7fff_ffff),
-            op::F32Neg => unop!(u32, |a: u32| a ^ 0x8000_0000),
-            op::F32Ceil => f32op1!(num::f32_ceil),
-            op::F32Floor => f32op1!(num::f32_floor),
-            op::F32Trunc => f32op1!(num::f32_trunc),
-            op::F32Nearest => f32op1!(num::f32_nearest),
-            op::F32Sqrt => f32op1!(num::f32_sqrt),
-            op::F32Add => f32op2!(|a: f32, b: f32| a + b),
-            op::F32Sub => f32op2!(|a: f32, b: f32| a - b),
-            op::F32Mul => f32op2!(|a: f32, b: f32| a * b),
-            op::F32Div => f32op2!(|a: f32, b: f32| a / b),
-            op::F32Min => f32op2!(num::f32_min),
-            op::F32Max => f32op2!(num::f32_max),
-            op::F32Copysign => binop!(u32, |a: u32, b: u32| (a & 0x7fff_ffff) | (b & 0x8000_0000)),
-            op::F64Abs => unop!(u64, |a: u64| a & 0x7fff_ffff_ffff_ffff),
-            op::F64Neg => unop!(u64, |a: u64| a ^ 0x8000_0000_0000_0000),
-            op::F64Ceil => f64op1!(num::f64_ceil),
-            op::F64Floor => f64op1!(num::f64_floor),
-            op::F64Trunc => f64op1!(num::f64_trunc),
-            op::F64Nearest => f64op1!(num::f64_nearest),
-            op::F64Sqrt => f64op1!(num::f64_sqrt),
-            op::F64Add => f64op2!(|a: f64, b: f64| a + b),
-            op::F64Sub => f64op2!(|a: f64, b: f64| a - b),
-            op::F64Mul => f64op2!(|a: f64, b: f64| a * b),
-            op::F64Div => f64op2!(|a: f64, b: f64| a / b),
-            op::F64Min => f64op2!(num::f64_min),
-            op::F64Max => f64op2!(num::f64_max),
-            op::F64Copysign => {
-                binop!(u64, |a: u64, b: u64| (a & 0x7fff_ffff_ffff_ffff)
-                    | (b & 0x8000_0000_0000_0000))
-            }
-            op::I32WrapI64 => unop!(u64, |a: u64| a as u32),
-            op::I32TruncF32S => trunc(vals, sp, at, |b| {
-                num::i32_trunc_f32_s(f32::from_bits(b as u32)).map(|v| v as u32 as u64)
-            })?,
-            op::I32TruncF32U => trunc(vals, sp, at, |b| {
-                num::i32_trunc_f32_u(f32::from_bits(b as u32)).map(|v| v as u64)
-            })?,
-            op::I32TruncF64S => trunc(vals, sp, at, |b| {
-                num::i32_trunc_f64_s(f64::from_bits(b)).map(|v| v as u32 as u64)
-            })?,
-            op::I32TruncF64U => trunc(vals, sp, at, |b| {
-                num::i32_trunc_f64_u(f64::from_bits(b)).map(|v| v as u64)
-            })?,
-            op::I64ExtendI32S => unop!(u64, |a: u64| a as u32 as i32 as i64 as u64),
-            op::I64ExtendI32U => unop!(u64, |a: u64| a as u32 as u64),
-            op::I64TruncF32S => trunc(vals, sp, at, |b| {
-                num::i64_trunc_f32_s(f32::from_bits(b as u32)).map(|v| v as u64)
-            })?,
-            op::I64TruncF32U => trunc(vals, sp, at, |b| {
-                num::i64_trunc_f32_u(f32::from_bits(b as u32)).map(|v| v as u64)
-            })?,
-            op::I64TruncF64S => trunc(vals, sp, at, |b| {
-                num::i64_trunc_f64_s(f64::from_bits(b)).map(|v| v as u64)
-            })?,
-            op::I64TruncF64U => trunc(vals, sp, at, |b| {
-                num::i64_trunc_f64_u(f64::from_bits(b)).map(|v| v as u64)
-            })?,
-            op::F32ConvertI32S => unop!(u64, |a: u64| (a as u32 as i32 as f32).to_bits() as u64),
-            op::F32ConvertI32U => unop!(u64, |a: u64| (a as u32 as f32).to_bits() as u64),
-            op::F32ConvertI64S => unop!(u64, |a: u64| (a as i64 as f32).to_bits() as u64),
-            op::F32ConvertI64U => unop!(u64, |a: u64| (a as f32).to_bits() as u64),
-            op::F32DemoteF64 => unop!(
-                u64,
-                |a: u64| num::f32_demote_f64(f64::from_bits(a)).to_bits() as u64
-            ),
-            op::F64ConvertI32S => unop!(u64, |a: u64| (a as u32 as i32 as f64).to_bits()),
-            op::F64ConvertI32U => unop!(u64, |a: u64| (a as u32 as f64).to_bits()),
-            op::F64ConvertI64S => unop!(u64, |a: u64| (a as i64 as f64).to_bits()),
-            op::F64ConvertI64U => unop!(u64, |a: u64| (a as f64).to_bits()),
-            op::F64PromoteF32 => {
-                unop!(u64, |a: u64| num::f64_promote_f32(f32::from_bits(a as u32))
-                    .to_bits())
-            }
-            // Reinterpretations keep the bits; the slot representation is already shared.
-            op::I32ReinterpretF32
-            | op::I64ReinterpretF64
-            | op::F32ReinterpretI32
-            | op::F64ReinterpretI64 => {}
-            op::I32Extend8S => unop!(u64, |a: u64| a as i8 as i32 as u32 as u64),
-            op::I32Extend16S => unop!(u64, |a: u64| a as i16 as i32 as u32 as u64),
-            op::I64Extend8S => unop!(u64, |a: u64| a as i8 as i64 as u64),
-            op::I64Extend16S => unop!(u64, |a: u64| a as i16 as i64 as u64),
-            op::I64Extend32S => unop!(u64, |a: u64| a as i32 as i64 as u64),
-            op::RefNull => {
-                pc += 1;
-                push!(0);
-            }
-            op::RefIsNull => unop!(u64, |a: u64| (a == 0) as u64),
-            op::RefFunc => {
-                let f = imm_u32(code, &mut pc);
-                push!(FuncRef { slot, func: f }.to_bits());
-            }
-            op::PREFIX_FC => {
-                let sub = imm_u32(code, &mut pc);
-                save!();
-                let args = Prefixed {
-                    sub,
-                    at,
-                    code,
-                    ctx,
-                    slot,
-                };
-                if prefixed(args, &mut pc, arena, mem, vals, &mut sp, fuel)? == Step::Paused {
-                    out_of_fuel!(at);
-                }
-            }
-            _ => return Err(Error::new(ErrorKind::UnknownOpcode, at)),
+                let a = ea(mem, pop!(), offset, $n, $at)?;
+                let b: [u8; $n] = ($conv)(v);
+                mem_bytes(mem)[a..a + $n].copy_from_slice(&b);
+            }};
         }
-    }
+        // Returns from the current function: moves its results to the frame base and pops
+        // the frame; leaves the loop when the outermost call returns or the caller is in
+        // another instance.
+        macro_rules! do_return {
+            () => {{
+                let n = module.type_arity(module.func(func).type_idx).1 as usize;
+                vals.copy_within(sp - n..sp, fp);
+                sp = fp + n;
+                depth -= 1;
+                let w = &frames[depth * FRAME_SLOTS..(depth + 1) * FRAME_SLOTS];
+                let (w0, w1, w2) = (w[0], w[1], w[2]);
+                if depth == 0 {
+                    *results = n;
+                    *st_regs = Regs {
+                        pc: 0,
+                        stp: 0,
+                        sp,
+                        fp: 0,
+                        depth: 0,
+                        slot,
+                        func,
+                    };
+                    return Ok(Exit::Done(Outcome::Returned));
+                }
+                pc = w0 as u32 as usize;
+                stp = (w0 >> 32) as usize;
+                fp = w1 as u32 as usize;
+                func = (w1 >> 32) as u32;
+                if w2 as u32 != slot {
+                    *st_regs = Regs {
+                        pc,
+                        stp,
+                        sp,
+                        fp,
+                        depth,
+                        slot: w2 as u32,
+                        func,
+                    };
+                    return Ok(Exit::Switch);
+                }
+                let fi = module.func(func);
+                code_base = fi.code_start as usize;
+                side_base = fi.side_start as usize;
+                code_end = fi.code_end as usize;
+            }};
+        }
+        // Calls the function a (slot, index) reference resolves to.
+        macro_rules! do_call {
+            ($target:expr, $at:expr) => {{
+                let target: u64 = $target;
+                if target & HOST_BIT != 0 {
+                    let regs = Regs {
+                        pc,
+                        stp,
+                        sp,
+                        fp,
+                        depth,
+                        slot,
+                        func,
+                    };
+                    return host_call(st_regs, pause, regs, target, $at, slots, arena);
+                }
+                let f = FuncRef::from_bits(target)
+                    .ok_or(Error::new(ErrorKind::UninitializedElement, $at))?;
+                save!();
+                let mut regs = *st_regs;
+                enter_frame(slots, vals, frames, &mut regs, f, $at)?;
+                if f.slot != slot {
+                    *st_regs = regs;
+                    return Ok(Exit::Switch);
+                }
+                Regs {
+                    pc,
+                    stp,
+                    sp,
+                    fp,
+                    depth,
+                    func,
+                    ..
+                } = regs;
+                let fi = module.func(func);
+                code_base = fi.code_start as usize;
+                side_base = fi.side_start as usize;
+                code_end = fi.code_end as usize;
+            }};
+        }
+
+        // Stops before the instruction at `at` for lack of fuel; it runs first on resumption.
+        macro_rules! out_of_fuel {
+            ($at:expr) => {{
+                pc = $at;
+                save!();
+                *pause = Pause::Fuel;
+                return Ok(Exit::Done(Outcome::OutOfFuel));
+            }};
+        }
+
+        loop {
+            let at = pc;
+            if *fuel == 0 {
+                out_of_fuel!(at);
+            }
+            *fuel -= 1;
+            let opcode = code[pc];
+            pc += 1;
+            match opcode {
+                op::Unreachable => return Err(Error::new(ErrorKind::Unreachable, at)),
+                op::Nop => {}
+                op::Block | op::Loop => skip_blocktype(code, &mut pc),
+                op::If => {
+                    skip_blocktype(code, &mut pc);
+                    if pop!() as u32 != 0 {
+                        stp += 1;
+                    } else {
+                        branch!();
+                    }
+                }
+                op::Else => branch!(),
+                op::End => {
+                    if pc - 1 == code_end {
+                        do_return!();
+                    }
+                }
+                op::Br => branch!(),
+                op::BrIf => {
+                    if pop!() as u32 != 0 {
+                        branch!();
+                    } else {
+                        imm_u32(code, &mut pc);
+                        stp += 1;
+                    }
+                }
+                op::BrTable => {
+                    let n = imm_u32(code, &mut pc);
+                    let i = pop!() as u32;
+                    stp += i.min(n) as usize;
+                    branch!();
+                }
+                op::Return => do_return!(),
+                op::Call => {
+                    let f = imm_u32(code, &mut pc);
+                    let target = if f < module.counts().imported_funcs {
+                        arena[info.func_imports as usize + f as usize]
+                    } else {
+                        FuncRef { slot, func: f }.to_bits()
+                    };
+                    do_call!(target, at);
+                }
+                op::CallIndirect => {
+                    let ty = imm_u32(code, &mut pc);
+                    let table = imm_u32(code, &mut pc);
+                    let i = pop!() as u32 as u64;
+                    let h = arena[info.tables as usize + table as usize] as usize;
+                    if i >= arena[h] {
+                        return Err(Error::new(ErrorKind::UndefinedElement, at));
+                    }
+                    let elem = arena[h + 4 + i as usize];
+                    let f = FuncRef::from_bits(elem)
+                        .ok_or(Error::new(ErrorKind::UninitializedElement, at))?;
+                    let same = if f.slot == slot {
+                        module.canonical_type(module.func(f.func).type_idx)
+                            == module.canonical_type(ty)
+                    } else {
+                        func_type_of(slots, f) == Some(module.func_type(ty))
+                    };
+                    if !same {
+                        return Err(Error::new(ErrorKind::IndirectCallTypeMismatch, at));
+                    }
+                    let target = resolve(slots, arena, f);
+                    do_call!(target, at);
+                }
+                op::Drop => sp -= 1,
+                op::Select => {
+                    let c = pop!() as u32;
+                    let b = pop!();
+                    if c == 0 {
+                        vals[sp - 1] = b;
+                    }
+                }
+                op::SelectT => {
+                    let n = imm_u32(code, &mut pc);
+                    pc += n as usize; // one byte per value type
+                    let c = pop!() as u32;
+                    let b = pop!();
+                    if c == 0 {
+                        vals[sp - 1] = b;
+                    }
+                }
+                op::LocalGet => {
+                    let i = imm_u32(code, &mut pc) as usize;
+                    push!(vals[fp + i]);
+                }
+                op::LocalSet => {
+                    let i = imm_u32(code, &mut pc) as usize;
+                    vals[fp + i] = pop!();
+                }
+                op::LocalTee => {
+                    let i = imm_u32(code, &mut pc) as usize;
+                    vals[fp + i] = top!();
+                }
+                op::GlobalGet => {
+                    let g = imm_u32(code, &mut pc) as usize;
+                    let addr = arena[info.globals as usize + g] as usize;
+                    push!(arena[addr]);
+                }
+                op::GlobalSet => {
+                    let g = imm_u32(code, &mut pc) as usize;
+                    let addr = arena[info.globals as usize + g] as usize;
+                    arena[addr] = pop!();
+                }
+                op::TableGet => {
+                    let t = imm_u32(code, &mut pc) as usize;
+                    let h = arena[info.tables as usize + t] as usize;
+                    let i = top!() as u32 as u64;
+                    if i >= arena[h] {
+                        return Err(Error::new(ErrorKind::TableOutOfBounds, at));
+                    }
+                    vals[sp - 1] = arena[h + 4 + i as usize];
+                }
+                op::TableSet => {
+                    let t = imm_u32(code, &mut pc) as usize;
+                    let h = arena[info.tables as usize + t] as usize;
+                    let v = pop!();
+                    let i = pop!() as u32 as u64;
+                    if i >= arena[h] {
+                        return Err(Error::new(ErrorKind::TableOutOfBounds, at));
+                    }
+                    arena[h + 4 + i as usize] = v;
+                }
+                op::I32Load => load!(4, |b| u32::from_le_bytes(b) as u64, at),
+                op::I64Load => load!(8, u64::from_le_bytes, at),
+                op::F32Load => load!(4, |b| u32::from_le_bytes(b) as u64, at),
+                op::F64Load => load!(8, u64::from_le_bytes, at),
+                op::I32Load8S => load!(1, |b: [u8; 1]| b[0] as i8 as i32 as u32 as u64, at),
+                op::I32Load8U => load!(1, |b: [u8; 1]| b[0] as u64, at),
+                op::I32Load16S => load!(2, |b| i16::from_le_bytes(b) as i32 as u32 as u64, at),
+                op::I32Load16U => load!(2, |b| u16::from_le_bytes(b) as u64, at),
+                op::I64Load8S => load!(1, |b: [u8; 1]| b[0] as i8 as i64 as u64, at),
+                op::I64Load8U => load!(1, |b: [u8; 1]| b[0] as u64, at),
+                op::I64Load16S => load!(2, |b| i16::from_le_bytes(b) as i64 as u64, at),
+                op::I64Load16U => load!(2, |b| u16::from_le_bytes(b) as u64, at),
+                op::I64Load32S => load!(4, |b| i32::from_le_bytes(b) as i64 as u64, at),
+                op::I64Load32U => load!(4, |b| u32::from_le_bytes(b) as u64, at),
+                op::I32Store | op::F32Store => store!(4, |v: u64| (v as u32).to_le_bytes(), at),
+                op::I64Store | op::F64Store => store!(8, |v: u64| v.to_le_bytes(), at),
+                op::I32Store8 | op::I64Store8 => store!(1, |v: u64| [v as u8], at),
+                op::I32Store16 | op::I64Store16 => store!(2, |v: u64| (v as u16).to_le_bytes(), at),
+                op::I64Store32 => store!(4, |v: u64| (v as u32).to_le_bytes(), at),
+                op::MemorySize => {
+                    pc += 1;
+                    push!(mem.as_ref().map_or(0, |m| m.pages()));
+                }
+                op::MemoryGrow => {
+                    pc += 1;
+                    let delta = top!() as u32 as u64;
+                    let r = mem.as_mut().and_then(|m| m.grow(delta));
+                    vals[sp - 1] = r.map_or(u32::MAX as u64, |old| old as u32 as u64);
+                }
+                op::I32Const => {
+                    let v = imm_i64(code, &mut pc);
+                    push!(v as i32 as u32 as u64);
+                }
+                op::I64Const => {
+                    let v = imm_i64(code, &mut pc);
+                    push!(v as u64);
+                }
+                op::F32Const => {
+                    let b = [code[pc], code[pc + 1], code[pc + 2], code[pc + 3]];
+                    pc += 4;
+                    push!(u32::from_le_bytes(b) as u64);
+                }
+                op::F64Const => {
+                    let mut b = [0u8; 8];
+                    b.copy_from_slice(&code[pc..pc + 8]);
+                    pc += 8;
+                    push!(u64::from_le_bytes(b));
+                }
+                op::I32Eqz => unop!(u32, |a: u32| (a == 0) as u32),
+                op::I32Eq => binop!(u32, |a, b| (a == b) as u32),
+                op::I32Ne => binop!(u32, |a, b| (a != b) as u32),
+                op::I32LtS => binop!(u32, |a, b| ((a as i32) < (b as i32)) as u32),
+                op::I32LtU => binop!(u32, |a, b| (a < b) as u32),
+                op::I32GtS => binop!(u32, |a, b| ((a as i32) > (b as i32)) as u32),
+                op::I32GtU => binop!(u32, |a, b| (a > b) as u32),
+                op::I32LeS => binop!(u32, |a, b| ((a as i32) <= (b as i32)) as u32),
+                op::I32LeU => binop!(u32, |a, b| (a <= b) as u32),
+                op::I32GeS => binop!(u32, |a, b| ((a as i32) >= (b as i32)) as u32),
+                op::I32GeU => binop!(u32, |a, b| (a >= b) as u32),
+                op::I64Eqz => unop!(u64, |a: u64| (a == 0) as u64),
+                op::I64Eq => binop!(u64, |a, b| (a == b) as u64),
+                op::I64Ne => binop!(u64, |a, b| (a != b) as u64),
+                op::I64LtS => binop!(u64, |a, b| ((a as i64) < (b as i64)) as u64),
+                op::I64LtU => binop!(u64, |a, b| (a < b) as u64),
+                op::I64GtS => binop!(u64, |a, b| ((a as i64) > (b as i64)) as u64),
+                op::I64GtU => binop!(u64, |a, b| (a > b) as u64),
+                op::I64LeS => binop!(u64, |a, b| ((a as i64) <= (b as i64)) as u64),
+                op::I64LeU => binop!(u64, |a, b| (a <= b) as u64),
+                op::I64GeS => binop!(u64, |a, b| ((a as i64) >= (b as i64)) as u64),
+                op::I64GeU => binop!(u64, |a, b| (a >= b) as u64),
+                op::F32Eq => fcmp!(f32, u32, |a, b| a == b),
+                op::F32Ne => fcmp!(f32, u32, |a, b| a != b),
+                op::F32Lt => fcmp!(f32, u32, |a, b| a < b),
+                op::F32Gt => fcmp!(f32, u32, |a, b| a > b),
+                op::F32Le => fcmp!(f32, u32, |a, b| a <= b),
+                op::F32Ge => fcmp!(f32, u32, |a, b| a >= b),
+                op::F64Eq => fcmp!(f64, u64, |a, b| a == b),
+                op::F64Ne => fcmp!(f64, u64, |a, b| a != b),
+                op::F64Lt => fcmp!(f64, u64, |a, b| a < b),
+                op::F64Gt => fcmp!(f64, u64, |a, b| a > b),
+                op::F64Le => fcmp!(f64, u64, |a, b| a <= b),
+                op::F64Ge => fcmp!(f64, u64, |a, b| a >= b),
+                op::I32Clz => unop!(u32, |a: u32| a.leading_zeros()),
+                op::I32Ctz => unop!(u32, |a: u32| a.trailing_zeros()),
+                op::I32Popcnt => unop!(u32, |a: u32| a.count_ones()),
+                op::I32Add => binop!(u32, u32::wrapping_add),
+                op::I32Sub => binop!(u32, u32::wrapping_sub),
+                op::I32Mul => binop!(u32, u32::wrapping_mul),
+                op::I32DivS => binop_trap!(
+                    u32,
+                    |a, b| num::i32_div_s(a as i32, b as i32).map(|v| v as u32),
+                    at
+                ),
+                op::I32DivU => binop_trap!(
+                    u32,
+                    |a, b| num::i32_div_u(a as i32, b as i32).map(|v| v as u32),
+                    at
+                ),
+                op::I32RemS => binop_trap!(
+                    u32,
+                    |a, b| num::i32_rem_s(a as i32, b as i32).map(|v| v as u32),
+                    at
+                ),
+                op::I32RemU => binop_trap!(
+                    u32,
+                    |a, b| num::i32_rem_u(a as i32, b as i32).map(|v| v as u32),
+                    at
+                ),
+                op::I32And => binop!(u32, |a, b| a & b),
+                op::I32Or => binop!(u32, |a, b| a | b),
+                op::I32Xor => binop!(u32, |a, b| a ^ b),
+                op::I32Shl => binop!(u32, |a: u32, b: u32| a.wrapping_shl(b)),
+                op::I32ShrS => binop!(u32, |a: u32, b: u32| (a as i32).wrapping_shr(b) as u32),
+                op::I32ShrU => binop!(u32, |a: u32, b: u32| a.wrapping_shr(b)),
+                op::I32Rotl => binop!(u32, |a: u32, b: u32| a.rotate_left(b % 32)),
+                op::I32Rotr => binop!(u32, |a: u32, b: u32| a.rotate_right(b % 32)),
+                op::I64Clz => unop!(u64, |a: u64| a.leading_zeros() as u64),
+                op::I64Ctz => unop!(u64, |a: u64| a.trailing_zeros() as u64),
+                op::I64Popcnt => unop!(u64, |a: u64| a.count_ones() as u64),
+                op::I64Add => binop!(u64, u64::wrapping_add),
+                op::I64Sub => binop!(u64, u64::wrapping_sub),
+                op::I64Mul => binop!(u64, u64::wrapping_mul),
+                op::I64DivS => binop_trap!(
+                    u64,
+                    |a, b| num::i64_div_s(a as i64, b as i64).map(|v| v as u64),
+                    at
+                ),
+                op::I64DivU => binop_trap!(
+                    u64,
+                    |a, b| num::i64_div_u(a as i64, b as i64).map(|v| v as u64),
+                    at
+                ),
+                op::I64RemS => binop_trap!(
+                    u64,
+                    |a, b| num::i64_rem_s(a as i64, b as i64).map(|v| v as u64),
+                    at
+                ),
+                op::I64RemU => binop_trap!(
+                    u64,
+                    |a, b| num::i64_rem_u(a as i64, b as i64).map(|v| v as u64),
+                    at
+                ),
+                op::I64And => binop!(u64, |a, b| a & b),
+                op::I64Or => binop!(u64, |a, b| a | b),
+                op::I64Xor => binop!(u64, |a, b| a ^ b),
+                op::I64Shl => binop!(u64, |a: u64, b: u64| a.wrapping_shl(b as u32)),
+                op::I64ShrS => binop!(u64, |a: u64, b: u64| (a as i64).wrapping_shr(b as u32)
+                    as u64),
+                op::I64ShrU => binop!(u64, |a: u64, b: u64| a.wrapping_shr(b as u32)),
+                op::I64Rotl => binop!(u64, |a: u64, b: u64| a.rotate_left((b % 64) as u32)),
+                op::I64Rotr => binop!(u64, |a: u64, b: u64| a.rotate_right((b % 64) as u32)),
+                op::F32Abs => unop!(u32, |a: u32| a & 0x7fff_ffff),
+                op::F32Neg => unop!(u32, |a: u32| a ^ 0x8000_0000),
+                op::F32Ceil => f32op1!(num::f32_ceil),
+                op::F32Floor => f32op1!(num::f32_floor),
+                op::F32Trunc => f32op1!(num::f32_trunc),
+                op::F32Nearest => f32op1!(num::f32_nearest),
+                op::F32Sqrt => f32op1!(num::f32_sqrt),
+                op::F32Add => f32op2!(|a: f32, b: f32| a + b),
+                op::F32Sub => f32op2!(|a: f32, b: f32| a - b),
+                op::F32Mul => f32op2!(|a: f32, b: f32| a * b),
+                op::F32Div => f32op2!(|a: f32, b: f32| a / b),
+                op::F32Min => f32op2!(num::f32_min),
+                op::F32Max => f32op2!(num::f32_max),
+                op::F32Copysign => {
+                    binop!(u32, |a: u32, b: u32| (a & 0x7fff_ffff) | (b & 0x8000_0000))
+                }
+                op::F64Abs => unop!(u64, |a: u64| a & 0x7fff_ffff_ffff_ffff),
+                op::F64Neg => unop!(u64, |a: u64| a ^ 0x8000_0000_0000_0000),
+                op::F64Ceil => f64op1!(num::f64_ceil),
+                op::F64Floor => f64op1!(num::f64_floor),
+                op::F64Trunc => f64op1!(num::f64_trunc),
+                op::F64Nearest => f64op1!(num::f64_nearest),
+                op::F64Sqrt => f64op1!(num::f64_sqrt),
+                op::F64Add => f64op2!(|a: f64, b: f64| a + b),
+                op::F64Sub => f64op2!(|a: f64, b: f64| a - b),
+                op::F64Mul => f64op2!(|a: f64, b: f64| a * b),
+                op::F64Div => f64op2!(|a: f64, b: f64| a / b),
+                op::F64Min => f64op2!(num::f64_min),
+                op::F64Max => f64op2!(num::f64_max),
+                op::F64Copysign => {
+                    binop!(u64, |a: u64, b: u64| (a & 0x7fff_ffff_ffff_ffff)
+                        | (b & 0x8000_0000_0000_0000))
+                }
+                op::I32WrapI64 => unop!(u64, |a: u64| a as u32),
+                op::I32TruncF32S => trunc(vals, sp, at, |b| {
+                    num::i32_trunc_f32_s(f32::from_bits(b as u32)).map(|v| v as u32 as u64)
+                })?,
+                op::I32TruncF32U => trunc(vals, sp, at, |b| {
+                    num::i32_trunc_f32_u(f32::from_bits(b as u32)).map(|v| v as u64)
+                })?,
+                op::I32TruncF64S => trunc(vals, sp, at, |b| {
+                    num::i32_trunc_f64_s(f64::from_bits(b)).map(|v| v as u32 as u64)
+                })?,
+                op::I32TruncF64U => trunc(vals, sp, at, |b| {
+                    num::i32_trunc_f64_u(f64::from_bits(b)).map(|v| v as u64)
+                })?,
+                op::I64ExtendI32S => unop!(u64, |a: u64| a as u32 as i32 as i64 as u64),
+                op::I64ExtendI32U => unop!(u64, |a: u64| a as u32 as u64),
+                op::I64TruncF32S => trunc(vals, sp, at, |b| {
+                    num::i64_trunc_f32_s(f32::from_bits(b as u32)).map(|v| v as u64)
+                })?,
+                op::I64TruncF32U => trunc(vals, sp, at, |b| {
+                    num::i64_trunc_f32_u(f32::from_bits(b as u32)).map(|v| v as u64)
+                })?,
+                op::I64TruncF64S => trunc(vals, sp, at, |b| {
+                    num::i64_trunc_f64_s(f64::from_bits(b)).map(|v| v as u64)
+                })?,
+                op::I64TruncF64U => trunc(vals, sp, at, |b| {
+                    num::i64_trunc_f64_u(f64::from_bits(b)).map(|v| v as u64)
+                })?,
+                op::F32ConvertI32S => {
+                    unop!(u64, |a: u64| (a as u32 as i32 as f32).to_bits() as u64)
+                }
+                op::F32ConvertI32U => unop!(u64, |a: u64| (a as u32 as f32).to_bits() as u64),
+                op::F32ConvertI64S => unop!(u64, |a: u64| (a as i64 as f32).to_bits() as u64),
+                op::F32ConvertI64U => unop!(u64, |a: u64| (a as f32).to_bits() as u64),
+                op::F32DemoteF64 => unop!(u64, |a: u64| num::f32_demote_f64(f64::from_bits(a))
+                    .to_bits() as u64),
+                op::F64ConvertI32S => unop!(u64, |a: u64| (a as u32 as i32 as f64).to_bits()),
+                op::F64ConvertI32U => unop!(u64, |a: u64| (a as u32 as f64).to_bits()),
+                op::F64ConvertI64S => unop!(u64, |a: u64| (a as i64 as f64).to_bits()),
+                op::F64ConvertI64U => unop!(u64, |a: u64| (a as f64).to_bits()),
+                op::F64PromoteF32 => {
+                    unop!(u64, |a: u64| num::f64_promote_f32(f32::from_bits(a as u32))
+                        .to_bits())
+                }
+                // Reinterpretations keep the bits; the slot representation is already shared.
+                op::I32ReinterpretF32
+                | op::I64ReinterpretF64
+                | op::F32ReinterpretI32
+                | op::F64ReinterpretI64 => {}
+                op::I32Extend8S => unop!(u64, |a: u64| a as i8 as i32 as u32 as u64),
+                op::I32Extend16S => unop!(u64, |a: u64| a as i16 as i32 as u32 as u64),
+                op::I64Extend8S => unop!(u64, |a: u64| a as i8 as i64 as u64),
+                op::I64Extend16S => unop!(u64, |a: u64| a as i16 as i64 as u64),
+                op::I64Extend32S => unop!(u64, |a: u64| a as i32 as i64 as u64),
+                op::RefNull => {
+                    pc += 1;
+                    push!(0);
+                }
+                op::RefIsNull => unop!(u64, |a: u64| (a == 0) as u64),
+                op::RefFunc => {
+                    let f = imm_u32(code, &mut pc);
+                    push!(FuncRef { slot, func: f }.to_bits());
+                }
+                op::PREFIX_FC => {
+                    let sub = imm_u32(code, &mut pc);
+                    save!();
+                    let args = Prefixed {
+                        sub,
+                        at,
+                        code,
+                        ctx,
+                        slot,
+                    };
+                    // Copies, so that the loop's own `pc`, `sp` and fuel stay in registers.
+                    let (mut p, mut s, mut f) = (pc, sp, *fuel);
+                    let step = prefixed(args, &mut p, arena, mem, vals, &mut s, &mut f);
+                    (pc, sp, *fuel) = (p, s, f);
+                    if step? == Step::Paused {
+                        out_of_fuel!(at);
+                    }
+                }
+                _ => return Err(Error::new(ErrorKind::UnknownOpcode, at)),
+            }
+        }
+    })();
+    *fuel_slot = fuel_left;
+    result
 }
 
 /// Applies a trapping truncation to the top slot.
