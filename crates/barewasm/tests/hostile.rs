@@ -1268,6 +1268,27 @@ fn function_too_large_does_not_depend_on_the_state_buffer() {
     assert_eq!(small.run(&m, &Limits::DEFAULT).unwrap_err(), e);
 }
 
+/// A function whose code reaches 8 MiB (2^23 bytes from its first instruction to its
+/// final `end`) is over the implementation limit even without a branch: call frames keep
+/// return points in the side-table entry's 23-bit field. One byte less is accepted.
+#[test]
+fn function_of_8_mib_of_code_is_too_large() {
+    let mut bufs = Bufs::new(4096, 32 << 10);
+    let body = |nops: usize| {
+        let mut b = vec![NO_LOCALS];
+        b.resize(1 + nops, 0x01);
+        b.push(END);
+        one_func(VOID, false, &b)
+    };
+    let fits = bufs.run(&body((1 << 23) - 1), &Limits::DEFAULT);
+    assert!(fits.is_ok(), "{fits:?}");
+    let m = body(1 << 23);
+    let e = bufs.run(&m, &Limits::DEFAULT).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::FunctionTooLarge);
+    // Reported at the body's start: its size field, just before the locals.
+    assert!(e.offset() > 0 && e.offset() < 64, "{e:?}");
+}
+
 // ---------------------------------------------------------------------------------------
 // 7. Section order, sizes and cross-section counts
 // ---------------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ use crate::binary::types::{
 use crate::buffer::{align_u64, take};
 use crate::error::{BufferKind, Error, ErrorKind, Result};
 use crate::limits::Limits;
-use crate::module::side_table::FORMAT_VERSION;
+use crate::module::side_table::{FORMAT_VERSION, PC_BITS, STP_BITS};
 use crate::module::{read_func_type, Counts, Module, Tables, ValidationFacts};
 use crate::module::{FUNC_WORDS, GLOBAL_WORDS, TYPE_WORDS};
 use func::{FuncValidator, SideSink, FRAME_WORDS};
@@ -900,6 +900,14 @@ impl<'wasm> ModuleValidator<'_, 'wasm, '_> {
             let side_start = side.len as u32;
             let v = FuncValidator::new(ctx, slots, frames, limits.max_nesting as usize, side);
             let f = v.validate(&mut body, ty)?;
+            // A call frame keeps its return point in the side-table fields' widths
+            // (`exec::stack::FRAME_SLOTS`), so the whole body and all its entries must
+            // fit them, not only its branch targets.
+            let entries = side.len - side_start as usize;
+            if (f.code_end - f.code_start) as u64 >= 1 << PC_BITS || entries as u64 >= 1 << STP_BITS
+            {
+                return Err(Error::new(ErrorKind::FunctionTooLarge, start));
+            }
             let w = &ctx.funcs_w[func * FUNC_WORDS..(func + 1) * FUNC_WORDS];
             w[1].set(f.code_start);
             w[2].set(side_start);
