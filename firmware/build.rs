@@ -3,8 +3,9 @@
 //! - `memory.x` goes where cortex-m-rt's `link.x` includes it from.
 //! - Every `wat/*.wat` is converted to `$OUT_DIR/<name>.wasm`; the images `include_bytes!`
 //!   them, so they stay in flash (.rodata) and are executed in place.
-//! - `../guests/wasm/demo.wasm` (the Rust-compiled guest) is copied to `$OUT_DIR`; if it
-//!   does not exist yet, an empty file is written and the `programs` image reports it missing.
+//! - `../guests/wasm/demo.wasm` (the Rust-compiled guest) and `bench.wasm` (the benchmark
+//!   workloads) are copied to `$OUT_DIR`; if one does not exist yet, an empty file is
+//!   written and the image using it reports it missing.
 //! - `BAREWASM_SPEC_BLOB` names a blob made by `spec-pack`; the `spec` image embeds it (an
 //!   empty blob without it).
 
@@ -37,9 +38,11 @@ fn main() {
         fs::write(out.join(name).with_extension("wasm"), wasm).expect("write wasm");
     }
 
-    let demo = manifest.join("../guests/wasm/demo.wasm");
-    println!("cargo:rerun-if-changed={}", demo.display());
-    copy_or_empty(&demo, &out.join("demo.wasm"));
+    for guest in ["demo", "bench"] {
+        let wasm = manifest.join(format!("../guests/wasm/{guest}.wasm"));
+        println!("cargo:rerun-if-changed={}", wasm.display());
+        copy_or_empty(&wasm, &out.join(format!("{guest}.wasm")));
+    }
 
     println!("cargo:rerun-if-env-changed=BAREWASM_SPEC_BLOB");
     match env::var_os("BAREWASM_SPEC_BLOB") {

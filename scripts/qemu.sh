@@ -89,6 +89,22 @@ done
 step "time slicing: an endless loop and the Rust guest share the core in fuel slices"
 qemu "$images/timeslice" 0 timeslice
 
+step "benchmark workloads (guests/wasm/bench.wasm), results checked against the host CLI"
+# The host benchmark's n over 10 (bench/src/main.rs); the image runs one per QEMU run, and
+# `load` only validates and instantiates, for the instruction-count baseline.
+bench_workloads=("sha256 20" "crc32 40" "lzss 4" "json 40" "fft 25" "sort 3" "recursion 40" "coremark 20")
+qemu "$images/bench" 0 bench load
+for w in "${bench_workloads[@]}"; do
+  read -r name n <<<"$w"
+  qemu "$images/bench" 0 bench "$name" "$n"
+  want=$(cd .. && cargo run --quiet -p barewasm-cli -- run guests/wasm/bench.wasm --invoke "$name" "$n")
+  got=$(sed -n "s/^bench: $name($n) = //p" "$out/bench-$name.log")
+  if [ "$got" != "$want" ]; then
+    echo "FAILED: bench $name($n): '$got' on the target, '$want' on the host"
+    failures=$((failures + 1))
+  fi
+done
+
 step "MPU: each access outside the 96 KiB must fault"
 # A HardFault handler reports the violation and exits 3. Overflowing the native stack
 # leaves the core no stack to take the fault on: it locks up, which QEMU reports
@@ -119,6 +135,11 @@ boot=$(insns programs-none)
 for p in kernel guest host traps; do
   grep '^FIGURES' "$out/programs-$p.log" || true
   echo "instructions: $p $(($(insns "programs-$p") - boot)) (run minus boot-only run, $boot)"
+done
+load=$(insns bench-load)
+for w in "${bench_workloads[@]}"; do
+  read -r name n <<<"$w"
+  echo "instructions: bench $name($n) $(($(insns "bench-$name") - load)) (run minus load-only run, $load)"
 done
 grep '^timeslice:' "$out/timeslice.log" || true
 echo "instructions: timeslice $(($(insns timeslice) - boot)) (run minus boot-only run)"

