@@ -1084,7 +1084,15 @@ fn enter_frame(
     w[0] = regs.pc as u64 | (regs.stp as u64) << 32;
     w[1] = regs.fp as u64 | (regs.func as u64) << 32;
     w[2] = regs.slot as u64;
-    values[regs.sp..locals_end].fill(0);
+    // Few locals are the common case: stores, not a `memset` call.
+    let locals = &mut values[regs.sp..locals_end];
+    if locals.len() <= 4 {
+        for v in locals {
+            *v = 0;
+        }
+    } else {
+        locals.fill(0);
+    }
     *regs = Regs {
         pc: fi.code_start as usize,
         stp: 0,

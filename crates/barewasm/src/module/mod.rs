@@ -222,32 +222,29 @@ impl<'wasm, 's> Module<'wasm, 's> {
     /// Numbers of parameters and results of type `idx`.
     #[inline]
     pub fn type_arity(&self, idx: u32) -> (u32, u32) {
-        let w = |k: usize| {
-            self.tables
-                .types
-                .get(idx as usize * TYPE_WORDS + k)
-                .copied()
-                .unwrap_or(0)
-        };
-        (w(2), w(3))
+        // One bounds check for the whole record (the interpreter asks on every call).
+        const _: () = assert!(TYPE_WORDS == 4 && FUNC_WORDS == 6, "the patterns below");
+        let at = idx as usize * TYPE_WORDS;
+        match self.tables.types.get(at..at + TYPE_WORDS) {
+            Some(&[_, _, params, results]) => (params, results),
+            _ => (0, 0),
+        }
     }
 
     /// Function `idx`'s record.
+    #[inline]
     pub fn func(&self, idx: u32) -> FuncInfo {
-        let w = |k: usize| {
-            self.tables
-                .funcs
-                .get(idx as usize * FUNC_WORDS + k)
-                .copied()
-                .unwrap_or(0)
-        };
-        FuncInfo {
-            type_idx: w(0),
-            code_start: w(1),
-            side_start: w(2),
-            locals: w(3),
-            max_height: w(4),
-            code_end: w(5),
+        let at = idx as usize * FUNC_WORDS;
+        match self.tables.funcs.get(at..at + FUNC_WORDS) {
+            Some(&[type_idx, code_start, side_start, locals, max_height, code_end]) => FuncInfo {
+                type_idx,
+                code_start,
+                side_start,
+                locals,
+                max_height,
+                code_end,
+            },
+            _ => FuncInfo::default(),
         }
     }
 
