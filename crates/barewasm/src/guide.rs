@@ -20,7 +20,7 @@
 //! |---|---|---|
 //! | state | the module's index tables and side table; the rest of it can be the store's arena (globals, tables, import maps) | [`Plan::state_bytes`](crate::Plan::state_bytes) |
 //! | scratch | the validator's stacks, only while [`Module::new`](crate::Module::new) runs | [`Plan::scratch_bytes`](crate::Plan::scratch_bytes) |
-//! | stack | wasm values and call frames (8 B per slot, 24 B per active call) | [`Stack::bytes_for`](crate::Stack::bytes_for) |
+//! | stack | wasm values and call frames (8 B per slot, 16 B per active call) | [`Stack::bytes_for`](crate::Stack::bytes_for) |
 //! | memory | the linear memory; `memory.grow` stops at the buffer's end | [`Plan::memory_min_bytes`](crate::Plan::memory_min_bytes) and up |
 //! | slots | one [`InstanceSlot`](crate::InstanceSlot) per instance (and per host-defined global, table or memory) | a few words each |
 //!
@@ -57,7 +57,7 @@
 //! assert_eq!(plan.state_bytes, plan.module_state_bytes + plan.instance_state_bytes);
 //! assert!(arena.len() >= plan.instance_state_bytes, "the rest of STATE holds the instance");
 //! assert_eq!(plan.memory_min_bytes, 65536);
-//! assert_eq!(plan.stack_bytes, 512 * 8 + 64 * 24);
+//! assert_eq!(plan.stack_bytes, 512 * 8 + 64 * 16); // 8 B per slot, 16 B per call
 //!
 //! // Too small a buffer says so, with the figures.
 //! let mut tiny = AlignedBuffer::<64>::new();
@@ -165,7 +165,7 @@
 //!     max_call_depth: 8,
 //! };
 //! let (mut state, mut scratch) = (AlignedBuffer::<512>::new(), AlignedBuffer::<256>::new());
-//! let mut stack_buf = AlignedBuffer::<{ 64 * 8 + 8 * 24 }>::new();
+//! let mut stack_buf = AlignedBuffer::<{ 64 * 8 + 8 * 16 }>::new();
 //! let (module, arena) = Module::new(WASM, &mut state.0, &mut scratch.0, &LIMITS).unwrap();
 //! let mut slots = [InstanceSlot::EMPTY];
 //! let mut store = Store::new(&mut slots, arena);
@@ -319,7 +319,7 @@
 //!     max_call_depth: 48,
 //! };
 //! const STATE_BYTES: usize = 2304; // plan: 2200
-//! const STACK_BYTES: usize = 256 * 8 + 48 * 24;
+//! const STACK_BYTES: usize = 256 * 8 + 48 * 16;
 //! const MEMORY_BYTES: usize = 65536; // the guest's one page, its declared maximum too
 //!
 //! /// The board's UART (on a device: a peripheral register).

@@ -1289,6 +1289,20 @@ fn function_of_8_mib_of_code_is_too_large() {
     assert!(e.offset() > 0 && e.offset() < 64, "{e:?}");
 }
 
+/// A call frame keeps a function index in 24 bits: a module declaring 2^24 + 1 functions
+/// (a 16 MiB function section) is rejected at that section, before anything is decoded.
+#[test]
+fn more_functions_than_a_frame_can_address() {
+    let n = barewasm::module::MAX_FUNCTIONS as usize + 1;
+    let mut funcs = leb(n as u32);
+    funcs.resize(funcs.len() + n, 0);
+    let m = module(&[type_sec(), section(3, &funcs)]);
+    let mut bufs = Bufs::new(4096, 4096);
+    let e = bufs.run(&m, &Limits::DEFAULT).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::ImplementationLimit);
+    assert_eq!(e.offset(), type_sec().len() + 8 + 1 + 4);
+}
+
 // ---------------------------------------------------------------------------------------
 // 7. Section order, sizes and cross-section counts
 // ---------------------------------------------------------------------------------------

@@ -232,7 +232,7 @@ fn zero_sized_and_misaligned_stack_buffers() {
         ..Limits::DEFAULT
     };
     let need = Stack::bytes_for(&limits);
-    assert_eq!(need, (32 + 8 * 3) * 8);
+    assert_eq!(need, (32 + 8 * 2) * 8);
     let empty: &mut [u8] = &mut [];
     // Aligning an empty slice's (dangling, possibly misaligned) address skips bytes too.
     let skipped = (8 - empty.as_ptr() as usize % 8) % 8;
@@ -264,6 +264,72 @@ fn zero_sized_and_misaligned_stack_buffers() {
             "offset {off}"
         );
     }
+}
+
+/// A call frame keeps a frame pointer in 24 bits: a stack of more than 2^24 value slots
+/// is refused before any buffer is looked at; exactly 2^24 is only a matter of buffer.
+#[test]
+fn more_value_slots_than_a_frame_can_address() {
+    let over = Limits {
+        value_stack_slots: barewasm::exec::stack::MAX_VALUE_SLOTS + 1,
+        ..Limits::DEFAULT
+    };
+    let e = Stack::new(&mut [0u8; 64], &over).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::ImplementationLimit);
+    let max = Limits {
+        value_stack_slots: barewasm::exec::stack::MAX_VALUE_SLOTS,
+        ..Limits::DEFAULT
+    };
+    let e = Stack::new(&mut [0u8; 64], &max).unwrap_err();
+    assert!(
+        matches!(e.kind(), ErrorKind::BufferTooSmall { .. }),
+        "{e:?}"
+    );
+}
+
+/// A call frame keeps its caller's instance slot in 16 bits: a store takes 65,536
+/// instances, and refuses the next even with slots to spare.
+#[test]
+#[cfg_attr(miri, ignore = "65,537 instantiations take hours under Miri")]
+fn more_instances_than_a_frame_can_address() {
+    let m =
+        wasm("(module (func (export \"f\") (result i32) call 1) (func (result i32) i32.const 7))");
+    let mut state = vec![0u64; 64];
+    let mut scratch = vec![0u64; 1 << 13];
+    let (module, _) = Module::new(
+        &m,
+        bytes_of(&mut state),
+        bytes_of(&mut scratch),
+        &Limits::DEFAULT,
+    )
+    .unwrap();
+    let max = barewasm::exec::store::MAX_INSTANCES;
+    let mut slots: Vec<InstanceSlot<'_, '_>> = (0..max + 2).map(|_| InstanceSlot::EMPTY).collect();
+    let mut arena = vec![0u64; 8];
+    let mut store = Store::new(&mut slots, bytes_of(&mut arena));
+    let mut last = None;
+    for _ in 0..max {
+        last = Some(
+            store
+                .instantiate(&module, None, &mut |_, _, _| None)
+                .unwrap(),
+        );
+    }
+    let e = store
+        .instantiate(&module, None, &mut |_, _, _| None)
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::ImplementationLimit);
+    // The last instance still runs: its inner call returns through a frame that names
+    // slot 65,535 as the caller.
+    let mut buf = vec![0u64; 64];
+    let limits = Limits {
+        value_stack_slots: 16,
+        max_call_depth: 4,
+        ..Limits::DEFAULT
+    };
+    let mut stack = Stack::new(bytes_of(&mut buf), &limits).unwrap();
+    let r = call(&mut store, last.unwrap(), &mut stack, "f", &[]);
+    assert_eq!(i32s(r), [7]);
 }
 
 /// A module whose memory has a minimum of 1 page, given an empty buffer (or one byte

@@ -487,7 +487,7 @@ fn execute(
                     sp = fp + n;
                     depth -= 1;
                     let w = &frames[depth * FRAME_SLOTS..(depth + 1) * FRAME_SLOTS];
-                    let (w0, w1, w2) = (w[0], w[1], w[2]);
+                    let (w0, w1) = (w[0], w[1]);
                     if depth == 0 {
                         *results = n;
                         *st_regs = Regs {
@@ -503,16 +503,17 @@ fn execute(
                     }
                     pc = w0 as u32 as usize;
                     stp = (w0 >> 32) as usize;
-                    fp = w1 as u32 as usize;
-                    func = (w1 >> 32) as u32;
-                    if w2 as u32 != slot {
+                    fp = (w1 & 0xff_ffff) as usize;
+                    func = ((w1 >> 24) & 0xff_ffff) as u32;
+                    let caller = (w1 >> 48) as u32;
+                    if caller != slot {
                         *st_regs = Regs {
                             pc,
                             stp,
                             sp,
                             fp,
                             depth,
-                            slot: w2 as u32,
+                            slot: caller,
                             func,
                         };
                         break 'run Ok(Exit::Switch);
@@ -1082,8 +1083,7 @@ fn enter_frame(
     }
     let w = &mut frames[depth * FRAME_SLOTS..(depth + 1) * FRAME_SLOTS];
     w[0] = regs.pc as u64 | (regs.stp as u64) << 32;
-    w[1] = regs.fp as u64 | (regs.func as u64) << 32;
-    w[2] = regs.slot as u64;
+    w[1] = regs.fp as u64 | (regs.func as u64) << 24 | (regs.slot as u64) << 48;
     // Few locals are the common case: stores, not a `memset` call.
     let locals = &mut values[regs.sp..locals_end];
     if locals.len() <= 4 {

@@ -6,7 +6,7 @@
 //! the `call stack exhausted` trap.
 
 use crate::buffer::align_u64;
-use crate::error::{BufferKind, Error, Result};
+use crate::error::{BufferKind, Error, ErrorKind, Result};
 use crate::limits::Limits;
 
 /// The initial fuel of a stack: 2^64 - 1 instructions, which no call exhausts in
@@ -17,8 +17,26 @@ pub const UNLIMITED_FUEL: u64 = u64::MAX;
 /// between two fuel checks.
 pub const BULK_STEP: usize = 64;
 
-/// `u64` words per call frame: `[return pc | return stp << 32, fp | func << 32, slot]`.
-pub const FRAME_SLOTS: usize = 3;
+/// `u64` words per call frame (16 bytes): the caller's registers to return to.
+///
+/// | word | bits  | field                                          | bound                |
+/// |------|-------|------------------------------------------------|----------------------|
+/// | 0    | 0-31  | return pc (an offset in the module)            | modules under 2 GiB  |
+/// | 0    | 32-63 | return stp (from the caller's first entry)     | 512 Ki entries       |
+/// | 1    | 0-23  | the caller's frame pointer (a value-stack slot) | [`MAX_VALUE_SLOTS`]  |
+/// | 1    | 24-47 | the caller's function index                    | [`MAX_FUNCTIONS`]    |
+/// | 1    | 48-63 | the caller's instance slot                     | [`MAX_INSTANCES`]    |
+///
+/// Each bound is enforced where the value arises (validation, [`Stack::new`],
+/// [`Store::instantiate`](super::store::Store::instantiate)), so every field fits.
+///
+/// [`MAX_FUNCTIONS`]: crate::module::MAX_FUNCTIONS
+/// [`MAX_INSTANCES`]: super::store::MAX_INSTANCES
+pub const FRAME_SLOTS: usize = 2;
+
+/// Value-stack slots one stack uses at most (2^24, 128 MiB): a call frame keeps a frame
+/// pointer in 24 bits. [`Stack::new`] rejects larger [`Limits::value_stack_slots`].
+pub const MAX_VALUE_SLOTS: u32 = 1 << 24;
 
 /// The interpreter's registers, saved while execution is paused.
 #[derive(Clone, Copy, Debug, Default)]
@@ -72,8 +90,12 @@ impl<'a> Stack<'a> {
             .saturating_mul(8)
     }
 
-    /// Carves a stack for `limits` out of `buf`.
+    /// Carves a stack for `limits` out of `buf`. More than [`MAX_VALUE_SLOTS`] value slots
+    /// is an [`ImplementationLimit`](crate::ErrorKind::ImplementationLimit) error.
     pub fn new(buf: &'a mut [u8], limits: &Limits) -> Result<Self> {
+        if limits.value_stack_slots > MAX_VALUE_SLOTS {
+            return Err(Error::new(ErrorKind::ImplementationLimit, 0));
+        }
         let len = buf.len();
         let (words, skipped) = align_u64(buf);
         let frames_len = (limits.max_call_depth as usize).saturating_mul(FRAME_SLOTS);

@@ -100,6 +100,11 @@ pub(crate) struct InstanceInfo {
     pub mem_slot: u32,
 }
 
+/// Instances one store holds at most (65,536), whatever the slots given: a call frame
+/// keeps its caller's slot in 16 bits (see [`FRAME_SLOTS`](super::stack::FRAME_SLOTS)).
+/// One more is an [`ImplementationLimit`](crate::ErrorKind::ImplementationLimit) error.
+pub const MAX_INSTANCES: usize = 1 << 16;
+
 /// Room for one instance (or one host-defined memory) in a [`Store`]. Declare as many as
 /// the firmware will instantiate: `[InstanceSlot::EMPTY; 2]`.
 #[derive(Debug)]
@@ -226,7 +231,7 @@ impl<'a, 'wasm> Store<'a, 'wasm> {
     }
 
     fn take_slot(&mut self) -> Result<u32> {
-        if self.n_slots >= self.slots.len() {
+        if self.n_slots >= self.slots.len().min(MAX_INSTANCES) {
             return Err(Error::new(ErrorKind::ImplementationLimit, 0));
         }
         self.n_slots += 1;

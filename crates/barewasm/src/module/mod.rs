@@ -28,6 +28,10 @@ use side_table::SideEntry;
 
 /// Words per function in the function index.
 pub const FUNC_WORDS: usize = 6;
+/// Functions one module may have, imports included (2^24): a call frame keeps a function
+/// index in 24 bits (see [`FRAME_SLOTS`](crate::exec::stack::FRAME_SLOTS)). A module with
+/// more is rejected with [`ImplementationLimit`](crate::ErrorKind::ImplementationLimit).
+pub const MAX_FUNCTIONS: u32 = 1 << 24;
 /// Words per type in the type index: offset of its body, canonical index, number of
 /// parameters, number of results (the last two so calls and returns need not decode it).
 pub const TYPE_WORDS: usize = 4;

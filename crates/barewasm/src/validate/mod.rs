@@ -25,7 +25,7 @@ use crate::error::{BufferKind, Error, ErrorKind, Result};
 use crate::limits::Limits;
 use crate::module::side_table::{FORMAT_VERSION, PC_BITS, STP_BITS};
 use crate::module::{read_func_type, Counts, Module, Tables, ValidationFacts};
-use crate::module::{FUNC_WORDS, GLOBAL_WORDS, TYPE_WORDS};
+use crate::module::{FUNC_WORDS, GLOBAL_WORDS, MAX_FUNCTIONS, TYPE_WORDS};
 use func::{FuncValidator, SideSink, FRAME_WORDS};
 use heapsort::heapsort;
 
@@ -463,6 +463,10 @@ fn count_entities(bytes: &[u8], s: &Sections) -> Result<Counts> {
         if n > limit {
             return Err(Error::new(ErrorKind::UnexpectedEnd, bytes.len()));
         }
+    }
+    if c.funcs > MAX_FUNCTIONS {
+        let at = s.get(SectionId::Function).map_or(0, |r| r.start as usize);
+        return Err(Error::new(ErrorKind::ImplementationLimit, at));
     }
     Ok(c)
 }
