@@ -255,6 +255,10 @@ fn describe_fault(c: &mut Console, ef: &ExceptionFrame) {
     let _ = writeln!(c, "HardFault at pc {:#010x}", ef.pc());
 }
 
+// SAFETY: `unsafe fn` is the signature cortex-m-rt requires of a HardFault handler (it
+// runs in a state where the core cannot return normally). The body only reads the
+// exception frame the hardware stacked and the fault registers, then exits via
+// semihosting; it dereferences nothing else.
 #[exception]
 unsafe fn HardFault(ef: &ExceptionFrame) -> ! {
     let mut c = Console::new();
