@@ -210,7 +210,8 @@ pub enum ErrorKind {
     /// A host function is not ready to answer; the call resumes when it is.
     HostCallPending,
     // --- usage ---
-    /// Resumed a stack that is not paused, or paused on something else.
+    /// Resumed a stack that is not paused, is paused on something else, or was paused by
+    /// another store.
     NotResumable,
     // --- buffers ---
     /// A buffer the host provided is too small.
@@ -352,7 +353,9 @@ impl ErrorKind {
             CallStackExhausted => "call stack exhausted",
             OutOfFuel => "out of fuel (paused: add fuel and resume)",
             HostCallPending => "host call pending (paused: resume when the host is ready)",
-            NotResumable => "nothing to resume: the stack is not paused on this",
+            NotResumable => {
+                "nothing to resume: the stack is not paused on this, or another store paused it"
+            }
             BufferTooSmall { .. } => "buffer too small",
         }
     }

@@ -34,7 +34,8 @@
 //! assert_eq!(module.counts().funcs, 1);
 //! ```
 #![no_std]
-#![forbid(unsafe_code)]
+// `unsafe` is denied everywhere but `exec::unchecked`, which documents why it is there.
+#![deny(unsafe_code)]
 #![deny(missing_docs)]
 
 #[cfg(test)]

@@ -392,6 +392,70 @@ fn resuming_what_is_not_paused_is_a_usage_error() {
     });
 }
 
+/// A paused stack's registers index the modules of the store that paused it, so only that
+/// store may continue it: another store (here holding a different, smaller module) refuses
+/// with a usage error and leaves the pause intact, and the right store then finishes it.
+#[test]
+fn a_paused_stack_resumes_only_on_the_store_that_paused_it() {
+    let other = wat::parse_str(
+        r#"(module (import "env" "f" (func (param i32) (result i32)))
+             (func (export "g") (result i32) (call 0 (i32.const 1))))"#,
+    )
+    .unwrap();
+    let (mut state, mut scratch) = (vec![0u8; 4096], vec![0u8; 64 * 1024]);
+    let (module, _) = Module::new(&other, &mut state, &mut scratch, &LIMITS).unwrap();
+    let mut slots = [InstanceSlot::EMPTY];
+    let mut arena = vec![0u8; 1024];
+    let mut second = Store::new(&mut slots, &mut arena);
+    let g = second
+        .instantiate(&module, None, &mut |_, _, _| {
+            Some(Extern::HostFunc(
+                7,
+                FuncType {
+                    params: &[0x7f],
+                    results: &[0x7f],
+                },
+            ))
+        })
+        .unwrap();
+    let g = func(&second, g, "g");
+    let refused = |r: Result<Outcome, Error>| {
+        assert_eq!(r.unwrap_err().kind(), ErrorKind::NotResumable);
+    };
+    with_instance(COUNTER, |store, stack, inst| {
+        // Paused on fuel inside `sum`'s loop.
+        let sum = func(store, inst, "sum");
+        stack.set_fuel(7);
+        assert_eq!(store.call(stack, sum, &[10]), Ok(Outcome::OutOfFuel));
+        stack.set_fuel(UNLIMITED_FUEL);
+        refused(second.continue_call(stack));
+        assert!(
+            stack.is_paused(),
+            "a refused resumption leaves the pause in place"
+        );
+        assert_eq!(store.continue_call(stack), Ok(Outcome::Returned));
+        assert_eq!(stack.results(), &[55]);
+
+        // Paused on a host call in the second store: the first cannot answer it.
+        assert_eq!(
+            second.call(stack, g, &[]),
+            Ok(Outcome::HostCall { id: 7, caller: 0 })
+        );
+        refused(store.resume(stack, &[41]));
+        refused(
+            store
+                .resume_with_host(stack, &mut NoHost)
+                .map(|()| Outcome::Returned),
+        );
+        assert_eq!(second.resume(stack, &[41]), Ok(Outcome::Returned));
+        assert_eq!(stack.results(), &[41]);
+
+        // A new call starts afresh on whichever store makes it.
+        assert_eq!(store.call(stack, sum, &[4]), Ok(Outcome::Returned));
+        assert_eq!(stack.results(), &[10]);
+    });
+}
+
 #[test]
 fn out_of_fuel_reports_where_it_stopped() {
     with_instance(COUNTER, |store, stack, inst| {

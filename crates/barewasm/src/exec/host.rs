@@ -62,6 +62,7 @@ impl<'a, 'wasm> Store<'a, 'wasm> {
     /// [`TypedFunc::call`]) left paused: out of fuel (give the stack more first, see
     /// [`Stack::set_fuel`]) or waiting for a host function that was not ready.
     pub fn resume_with_host(&mut self, stack: &mut Stack<'_>, host: &mut impl Host) -> Result<()> {
+        self.check_owner(stack)?;
         let outcome = match stack.pending_host_call() {
             Some((id, caller)) => Outcome::HostCall { id, caller },
             None => self.continue_call(stack)?,

@@ -17,6 +17,7 @@ use super::numeric as num;
 use super::stack::{Pause, Regs, Stack, BULK_STEP, FRAME_SLOTS};
 use super::store::{is_dropped, set_dropped, table_init, ElemSegment};
 use super::store::{InstanceInfo, InstanceSlot, Memory, Store, HOST_BIT, NO_MAX};
+use super::unchecked;
 use super::value::FuncRef;
 use crate::binary::opcodes::op;
 use crate::binary::opcodes::Instr;
@@ -76,6 +77,7 @@ impl<'a, 'wasm> Store<'a, 'wasm> {
         stack.values[..args.len()].copy_from_slice(args);
         stack.pause = Pause::Idle;
         stack.results = 0;
+        stack.store = self.id;
         let target = self.resolve_func(f);
         if target & HOST_BIT != 0 {
             // An exported host function called directly: hand it straight back.
@@ -109,6 +111,7 @@ impl<'a, 'wasm> Store<'a, 'wasm> {
 
     /// Continues after a host call with its `results`.
     pub fn resume(&mut self, stack: &mut Stack<'_>, results: &[u64]) -> Result<Outcome> {
+        self.check_owner(stack)?;
         let Pause::Host {
             args, results: n, ..
         } = stack.pause
@@ -136,6 +139,7 @@ impl<'a, 'wasm> Store<'a, 'wasm> {
 
     /// Ends a paused host call with a trap.
     pub fn resume_trap(&mut self, stack: &mut Stack<'_>, trap: Error) -> Result<Outcome> {
+        self.check_owner(stack)?;
         stack.pause = Pause::Idle;
         Err(trap)
     }
@@ -143,11 +147,24 @@ impl<'a, 'wasm> Store<'a, 'wasm> {
     /// Continues a call that stopped with [`Outcome::OutOfFuel`], from the instruction
     /// where it stopped, with the fuel the stack has now.
     pub fn continue_call(&mut self, stack: &mut Stack<'_>) -> Result<Outcome> {
+        self.check_owner(stack)?;
         if stack.pause != Pause::Fuel {
             return Err(Error::new(ErrorKind::NotResumable, 0));
         }
         stack.pause = Pause::Idle;
         self.run(stack)
+    }
+
+    /// A paused stack resumes only on the store that paused it: its saved registers index
+    /// that store's modules (see [`super::unchecked`]). Resuming elsewhere is
+    /// [`NotResumable`](ErrorKind::NotResumable), and leaves the pause as it was.
+    pub(super) fn check_owner(&self, stack: &Stack<'_>) -> Result<()> {
+        let unique = self.id != 0 || !unchecked::UNCHECKED;
+        if stack.store == self.id && unique {
+            Ok(())
+        } else {
+            Err(Error::new(ErrorKind::NotResumable, 0))
+        }
     }
 
     /// Runs until the outermost call returns, a host call, or a trap.
@@ -188,7 +205,7 @@ impl<'a, 'wasm> Store<'a, 'wasm> {
 
 #[inline(always)]
 fn imm_u32(code: &[u8], pc: &mut usize) -> u32 {
-    let b = code[*pc];
+    let b = unchecked::byte(code, *pc);
     *pc += 1;
     if b & 0x80 == 0 {
         return b as u32;
@@ -205,7 +222,7 @@ fn imm_u32_slow(code: &[u8], mut pc: usize, first: u8) -> (u32, usize) {
     let mut result = (first & 0x7f) as u32;
     let mut shift = 7;
     loop {
-        let b = code[pc];
+        let b = unchecked::byte(code, pc);
         pc += 1;
         result |= ((b & 0x7f) as u32).wrapping_shl(shift);
         if b & 0x80 == 0 || shift >= 28 {
@@ -217,7 +234,7 @@ fn imm_u32_slow(code: &[u8], mut pc: usize, first: u8) -> (u32, usize) {
 
 #[inline(always)]
 fn imm_i64(code: &[u8], pc: &mut usize) -> i64 {
-    let b = code[*pc];
+    let b = unchecked::byte(code, *pc);
     *pc += 1;
     if b & 0x80 == 0 {
         return ((b << 1) as i8 >> 1) as i64;
@@ -234,7 +251,7 @@ fn imm_i64_slow(code: &[u8], mut pc: usize, first: u8) -> (i64, usize) {
     let mut result = (first & 0x7f) as u64;
     let mut shift = 7u32;
     loop {
-        let b = code[pc];
+        let b = unchecked::byte(code, pc);
         pc += 1;
         result |= ((b & 0x7f) as u64).wrapping_shl(shift);
         shift += 7;
@@ -252,7 +269,7 @@ fn imm_i64_slow(code: &[u8], mut pc: usize, first: u8) -> (i64, usize) {
 /// Skips a block type immediate (validated: one byte or an s33 type index).
 #[inline(always)]
 fn skip_blocktype(code: &[u8], pc: &mut usize) {
-    let b = code[*pc];
+    let b = unchecked::byte(code, *pc);
     if b & 0x80 == 0 {
         *pc += 1;
     } else {
@@ -318,6 +335,7 @@ fn execute(
         pause,
         results,
         fuel: fuel_slot,
+        store: _,
     } = st;
     // The loop runs in a closure called once, and counts fuel in a 32-bit `chunk` of
     // its own taken from the 64-bit budget (`rest`): a register and one decrement per
@@ -375,19 +393,19 @@ fn execute(
             macro_rules! pop {
                 () => {{
                     sp -= 1;
-                    vals[sp]
+                    unchecked::get(vals, sp)
                 }};
             }
             macro_rules! push {
                 ($v:expr) => {{
                     let v: u64 = $v;
-                    vals[sp] = v;
+                    unchecked::set(vals, sp, v);
                     sp += 1;
                 }};
             }
             macro_rules! top {
                 () => {
-                    vals[sp - 1]
+                    unchecked::get(vals, sp - 1)
                 };
             }
             macro_rules! branch {
@@ -405,66 +423,70 @@ fn execute(
             }
             macro_rules! unop {
                 ($t:ty, $f:expr) => {{
-                    let a = vals[sp - 1] as $t;
-                    vals[sp - 1] = ($f)(a) as u64;
+                    let a = unchecked::get(vals, sp - 1) as $t;
+                    unchecked::set(vals, sp - 1, ($f)(a) as u64);
                 }};
             }
             macro_rules! binop {
                 ($t:ty, $f:expr) => {{
                     let b = pop!() as $t;
-                    let a = vals[sp - 1] as $t;
-                    vals[sp - 1] = ($f)(a, b) as u64;
+                    let a = unchecked::get(vals, sp - 1) as $t;
+                    unchecked::set(vals, sp - 1, ($f)(a, b) as u64);
                 }};
             }
             macro_rules! binop_trap {
                 ($t:ty, $f:expr, $at:expr) => {{
                     let b = pop!() as $t;
-                    let a = vals[sp - 1] as $t;
-                    vals[sp - 1] = tri!(($f)(a, b).map_err(|k| Error::new(k, $at))) as u64;
+                    let a = unchecked::get(vals, sp - 1) as $t;
+                    unchecked::set(
+                        vals,
+                        sp - 1,
+                        tri!(($f)(a, b).map_err(|k| Error::new(k, $at))) as u64,
+                    );
                 }};
             }
             macro_rules! f32op1 {
                 ($f:expr) => {{
-                    let a = f32::from_bits(vals[sp - 1] as u32);
-                    vals[sp - 1] = (($f)(a) as f32).to_bits() as u64;
+                    let a = f32::from_bits(unchecked::get(vals, sp - 1) as u32);
+                    unchecked::set(vals, sp - 1, (($f)(a) as f32).to_bits() as u64);
                 }};
             }
             macro_rules! f32op2 {
                 ($f:expr) => {{
                     let b = f32::from_bits(pop!() as u32);
-                    let a = f32::from_bits(vals[sp - 1] as u32);
-                    vals[sp - 1] = (($f)(a, b) as f32).to_bits() as u64;
+                    let a = f32::from_bits(unchecked::get(vals, sp - 1) as u32);
+                    unchecked::set(vals, sp - 1, (($f)(a, b) as f32).to_bits() as u64);
                 }};
             }
             macro_rules! f64op1 {
                 ($f:expr) => {{
-                    let a = f64::from_bits(vals[sp - 1]);
-                    vals[sp - 1] = (($f)(a) as f64).to_bits();
+                    let a = f64::from_bits(unchecked::get(vals, sp - 1));
+                    unchecked::set(vals, sp - 1, (($f)(a) as f64).to_bits());
                 }};
             }
             macro_rules! f64op2 {
                 ($f:expr) => {{
                     let b = f64::from_bits(pop!());
-                    let a = f64::from_bits(vals[sp - 1]);
-                    vals[sp - 1] = (($f)(a, b) as f64).to_bits();
+                    let a = f64::from_bits(unchecked::get(vals, sp - 1));
+                    unchecked::set(vals, sp - 1, (($f)(a, b) as f64).to_bits());
                 }};
             }
             macro_rules! fcmp {
                 ($t:ty, $bits:ty, $f:expr) => {{
                     let b = <$t>::from_bits(pop!() as $bits);
-                    let a = <$t>::from_bits(vals[sp - 1] as $bits);
-                    vals[sp - 1] = ($f)(a, b) as u64;
+                    let a = <$t>::from_bits(unchecked::get(vals, sp - 1) as $bits);
+                    unchecked::set(vals, sp - 1, ($f)(a, b) as u64);
                 }};
             }
             macro_rules! load {
                 ($n:literal, $conv:expr, $at:expr) => {{
                     let _align = imm_u32(code, &mut pc);
                     let offset = imm_u32(code, &mut pc);
-                    let a = tri!(ea(mem, vals[sp - 1], offset, $n, $at));
+                    let a = tri!(ea(mem, unchecked::get(vals, sp - 1), offset, $n, $at));
                     let m = mem_bytes(mem);
                     let mut b = [0u8; $n];
                     b.copy_from_slice(&m[a..a + $n]);
-                    vals[sp - 1] = ($conv)(b);
+                    unchecked::set(vals, sp - 1, ($conv)(b));
                 }};
             }
             macro_rules! store {
@@ -579,7 +601,7 @@ fn execute(
             if !charge(rest, &mut chunk) {
                 out_of_fuel!(at);
             }
-            let opcode = code[pc];
+            let opcode = unchecked::byte(code, pc);
             pc += 1;
             match opcode {
                 op::Unreachable => break 'run Err(Error::new(ErrorKind::Unreachable, at)),
@@ -652,7 +674,7 @@ fn execute(
                     let c = pop!() as u32;
                     let b = pop!();
                     if c == 0 {
-                        vals[sp - 1] = b;
+                        unchecked::set(vals, sp - 1, b);
                     }
                 }
                 op::SelectT => {
@@ -661,20 +683,20 @@ fn execute(
                     let c = pop!() as u32;
                     let b = pop!();
                     if c == 0 {
-                        vals[sp - 1] = b;
+                        unchecked::set(vals, sp - 1, b);
                     }
                 }
                 op::LocalGet => {
                     let i = imm_u32(code, &mut pc) as usize;
-                    push!(vals[fp + i]);
+                    push!(unchecked::get(vals, fp + i));
                 }
                 op::LocalSet => {
                     let i = imm_u32(code, &mut pc) as usize;
-                    vals[fp + i] = pop!();
+                    unchecked::set(vals, fp + i, pop!());
                 }
                 op::LocalTee => {
                     let i = imm_u32(code, &mut pc) as usize;
-                    vals[fp + i] = top!();
+                    unchecked::set(vals, fp + i, top!());
                 }
                 op::GlobalGet => {
                     let g = imm_u32(code, &mut pc) as usize;
@@ -693,7 +715,7 @@ fn execute(
                     if i >= arena[h] {
                         break 'run Err(Error::new(ErrorKind::TableOutOfBounds, at));
                     }
-                    vals[sp - 1] = arena[h + 4 + i as usize];
+                    unchecked::set(vals, sp - 1, arena[h + 4 + i as usize]);
                 }
                 op::TableSet => {
                     let t = imm_u32(code, &mut pc) as usize;
@@ -732,7 +754,11 @@ fn execute(
                     pc += 1;
                     let delta = top!() as u32 as u64;
                     let r = mem.as_mut().and_then(|m| m.grow(delta));
-                    vals[sp - 1] = r.map_or(u32::MAX as u64, |old| old as u32 as u64);
+                    unchecked::set(
+                        vals,
+                        sp - 1,
+                        r.map_or(u32::MAX as u64, |old| old as u32 as u64),
+                    );
                 }
                 op::I32Const => {
                     let v = imm_i64(code, &mut pc);
@@ -743,7 +769,12 @@ fn execute(
                     push!(v as u64);
                 }
                 op::F32Const => {
-                    let b = [code[pc], code[pc + 1], code[pc + 2], code[pc + 3]];
+                    let b = [
+                        unchecked::byte(code, pc),
+                        unchecked::byte(code, pc + 1),
+                        unchecked::byte(code, pc + 2),
+                        unchecked::byte(code, pc + 3),
+                    ];
                     pc += 4;
                     push!(u32::from_le_bytes(b) as u64);
                 }

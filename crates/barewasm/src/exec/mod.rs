@@ -6,4 +6,5 @@ pub mod interp;
 pub mod numeric;
 pub mod stack;
 pub mod store;
+mod unchecked;
 pub mod value;

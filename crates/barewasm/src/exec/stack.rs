@@ -79,6 +79,8 @@ pub struct Stack<'a> {
     pub(crate) results: usize,
     /// Fuel left: one unit per instruction, see [`Stack::set_fuel`].
     pub(crate) fuel: u64,
+    /// The id of the store that last ran on this stack: only it may resume a pause.
+    pub(crate) store: u32,
 }
 
 impl<'a> Stack<'a> {
@@ -116,6 +118,7 @@ impl<'a> Stack<'a> {
             pause: Pause::Idle,
             results: 0,
             fuel: UNLIMITED_FUEL,
+            store: 0,
         })
     }
 

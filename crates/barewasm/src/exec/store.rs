@@ -164,6 +164,33 @@ pub struct Store<'a, 'wasm> {
     n_slots: usize,
     arena_bytes: usize,
     table_reserve: u32,
+    /// Unique among the program's stores (0: none could be given), so a paused
+    /// [`Stack`](super::stack::Stack) is only resumed by the store that ran it.
+    pub(crate) id: u32,
+}
+
+/// A new store's id: 1, 2, ... from a global counter, or 0 once the counter is used up
+/// (after 2^32 - 2 stores) or on a target without atomic read-modify-write. A store with
+/// id 0 can resume a paused stack only where the interpreter's reads are bounds-checked
+/// (see [`super::unchecked`]).
+fn next_store_id() -> u32 {
+    #[cfg(target_has_atomic = "32")]
+    {
+        use core::sync::atomic::{AtomicU32, Ordering};
+        static NEXT: AtomicU32 = AtomicU32::new(1);
+        let mut n = NEXT.load(Ordering::Relaxed);
+        while n != u32::MAX {
+            match NEXT.compare_exchange_weak(n, n + 1, Ordering::Relaxed, Ordering::Relaxed) {
+                Ok(_) => return n,
+                Err(seen) => n = seen,
+            }
+        }
+        0
+    }
+    #[cfg(not(target_has_atomic = "32"))]
+    {
+        0
+    }
 }
 
 impl<'a, 'wasm> Store<'a, 'wasm> {
@@ -178,6 +205,7 @@ impl<'a, 'wasm> Store<'a, 'wasm> {
             n_slots: 0,
             arena_bytes,
             table_reserve: 0,
+            id: next_store_id(),
         }
     }
 
