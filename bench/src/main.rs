@@ -96,7 +96,7 @@ pub const WORKLOADS: &[Workload] = &[
 ];
 
 /// Rounds of a full run: each runtime runs each workload up to this many times.
-const MAX_ROUNDS: usize = 5;
+const MAX_ROUNDS: usize = 9;
 /// A runtime that has spent this long on a workload stops after `MIN_SAMPLES` samples.
 const TIME_BUDGET: Duration = Duration::from_secs(3);
 const MIN_SAMPLES: usize = 2;
@@ -121,6 +121,10 @@ impl Cell {
 
     pub fn ram(&self) -> Option<usize> {
         self.samples.iter().map(|s| s.ram).max()
+    }
+
+    pub fn used(&self) -> Option<usize> {
+        self.samples.iter().map(|s| s.used).max()
     }
 
     pub fn result(&self) -> Option<Value> {

@@ -8,8 +8,9 @@ use crate::runtimes::Runtime;
 use crate::{Cell, Results, WORKLOADS};
 
 /// The runtimes compared with wasmi, in table and chart order.
-const PEERS: [Runtime; 4] = [
+const PEERS: [Runtime; 5] = [
     Runtime::Barewasm,
+    Runtime::BarewasmPrepared,
     Runtime::Wasm3,
     Runtime::Tinywasm,
     Runtime::Wasefire,
@@ -49,6 +50,13 @@ fn load_ns_per_byte(r: &Results, rt: Runtime) -> Option<f64> {
 fn ram(r: &Results, rt: Runtime) -> Option<usize> {
     (0..WORKLOADS.len())
         .filter_map(|w| cell(r, w, rt).ram())
+        .max()
+}
+
+/// Largest RAM actually used over the workloads (see `Sample::used`).
+fn used(r: &Results, rt: Runtime) -> Option<usize> {
+    (0..WORKLOADS.len())
+        .filter_map(|w| cell(r, w, rt).used())
         .max()
 }
 
@@ -218,31 +226,38 @@ pub fn markdown(r: &Results, h: &str) -> String {
     let _ = writeln!(s, "{h} RAM beyond linear memory\n");
     let _ = writeln!(
         s,
-        "| runtime | bytes (largest over the workloads) | ratio to wasmi | per code-section byte |\n|---|--:|--:|--:|"
+        "| runtime | bytes (largest over the workloads) | ratio to wasmi | per code-section byte | used | used per code-section byte |\n|---|--:|--:|--:|--:|--:|"
     );
     let wasmi_ram = ram(r, Runtime::Wasmi);
+    let per_code = |b: Option<usize>| {
+        b.map_or("-".into(), |b| {
+            format!("{:.2}", b as f64 / plan.code_bytes as f64)
+        })
+    };
     for rt in std::iter::once(Runtime::Wasmi).chain(PEERS) {
-        let b = ram(r, rt);
+        let (b, u) = (ram(r, rt), used(r, rt));
         let _ = writeln!(
             s,
-            "| {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} |",
             rt.name(),
             b.map_or("-".into(), bytes_text),
             ratio_text(b.zip(wasmi_ram).map(|(a, w)| a as f64 / w as f64)),
-            b.map_or("-".into(), |b| format!(
-                "{:.2}",
-                b as f64 / plan.code_bytes as f64
-            )),
+            per_code(b),
+            u.map_or("-".into(), bytes_text),
+            per_code(u),
         );
     }
     let _ = writeln!(
         s,
         "\nbarewasm: state {} B (module {} B, of which side table {} B; instance {} B) + \
          stack {} B ({} value slots, {} frames; the {} B validation scratch is reused as \
-         the stack), all host buffers sized by `barewasm::Plan`, no heap. The peers: peak \
+         the stack), all host buffers sized by `barewasm::Plan`, no heap; prepared, the \
+         state is {} B, the side table staying in the module's bytes. *Used*: the state \
+         plus the stack words the call wrote (the buffer is painted beforehand), at least \
+         the scratch: what a firmware sized to this workload needs. The peers: peak \
          heap during load, instantiation and the call, minus the {} B of linear memory \
          (Wasm3: its C heap, through glibc's `mallinfo2`, also minus the bindings' copy \
-         of the module).",
+         of the module); for them *used* is the same figure.",
         bytes_text(plan.state_bytes),
         bytes_text(plan.module_state_bytes),
         bytes_text(plan.side_table_bytes),
@@ -251,6 +266,7 @@ pub fn markdown(r: &Results, h: &str) -> String {
         crate::runtimes::BAREWASM_LIMITS.value_stack_slots,
         crate::runtimes::BAREWASM_LIMITS.max_call_depth,
         bytes_text(plan.scratch_bytes),
+        bytes_text(r.module.prepared.plan.state_bytes),
         bytes_text(r.module.memory_bytes()),
     );
 
@@ -261,7 +277,7 @@ pub fn markdown(r: &Results, h: &str) -> String {
     s
 }
 
-const COLORS: [&str; 4] = ["#d62728", "#1f77b4", "#2ca02c", "#9467bd"];
+const COLORS: [&str; 5] = ["#d62728", "#ff9896", "#1f77b4", "#2ca02c", "#9467bd"];
 
 pub fn svg(r: &Results) -> String {
     let (width, height) = (960.0, 440.0);

@@ -59,11 +59,18 @@ pub struct Sample {
     /// memory and the module's own bytes where the runtime copies them), or for barewasm
     /// the state and stack buffers its plan asks for.
     pub ram: usize,
+    /// RAM the run actually used: for barewasm the state buffer plus the stack words the
+    /// call wrote (the stack buffer is painted before it); for a peer the same as `ram`,
+    /// whose peak heap is already what it used.
+    pub used: usize,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Runtime {
     Barewasm,
+    /// barewasm on the module `barewasm prepare` writes: the side table comes with the
+    /// module (flash on a device), verified while loading, and takes no RAM.
+    BarewasmPrepared,
     Wasmi,
     Wasm3,
     Tinywasm,
@@ -72,9 +79,10 @@ pub enum Runtime {
 
 impl Runtime {
     /// Every runtime, wasmi (the reference) first.
-    pub const ALL: [Runtime; 5] = [
+    pub const ALL: [Runtime; 6] = [
         Runtime::Wasmi,
         Runtime::Barewasm,
+        Runtime::BarewasmPrepared,
         Runtime::Wasm3,
         Runtime::Tinywasm,
         Runtime::Wasefire,
@@ -83,6 +91,7 @@ impl Runtime {
     pub fn name(self) -> &'static str {
         match self {
             Runtime::Barewasm => "barewasm",
+            Runtime::BarewasmPrepared => "barewasm prepared",
             Runtime::Wasmi => "wasmi",
             Runtime::Wasm3 => "wasm3",
             Runtime::Tinywasm => "tinywasm",
@@ -99,7 +108,8 @@ impl Runtime {
         n: i32,
     ) -> Result<Sample, String> {
         match self {
-            Runtime::Barewasm => barewasm_run(module, export, kind, n),
+            Runtime::Barewasm => barewasm_run(&module.barewasm, export, kind, n),
+            Runtime::BarewasmPrepared => barewasm_run(&module.prepared, export, kind, n),
             Runtime::Wasmi => wasmi_run(module, export, kind, n),
             Runtime::Wasm3 => wasm3_run(module, export, kind, n),
             Runtime::Tinywasm => tinywasm_run(module, export, kind, n),
@@ -142,28 +152,50 @@ const WASM3_STACK: usize = 64 * 1024;
 pub struct Prepared {
     pub bytes: Vec<u8>,
     pub plan: barewasm::Plan,
+    /// The module and its plan as barewasm loads it...
+    pub barewasm: BarewasmModule,
+    /// ...and with its side table precomputed (`barewasm prepare`).
+    pub prepared: BarewasmModule,
     /// The module with wasefire's side table section (`wasefire_interpreter::prepare`),
     /// which its `Module::new` verifies; building it is a host-side step.
     pub wasefire: Vec<u8>,
 }
 
-impl Prepared {
-    pub fn new(bytes: &[u8]) -> Result<Prepared, String> {
+/// A module's bytes as barewasm gets them, and the plan for its buffers.
+pub struct BarewasmModule {
+    pub bytes: Vec<u8>,
+    pub plan: barewasm::Plan,
+}
+
+impl BarewasmModule {
+    fn new(bytes: Vec<u8>) -> Result<BarewasmModule, String> {
         let mut state = vec![0u64; 1 << 17];
         let mut scratch = vec![0u64; 1 << 17];
         let (module, _) = barewasm::Module::new(
-            bytes,
+            &bytes,
             bytemuck::cast_slice_mut(&mut state),
             bytemuck::cast_slice_mut(&mut scratch),
             &BAREWASM_LIMITS,
         )
         .map_err(|e| format!("barewasm rejects the module: {e}"))?;
         let plan = barewasm::Plan::new(&module, &BAREWASM_LIMITS);
+        Ok(BarewasmModule { bytes, plan })
+    }
+}
+
+impl Prepared {
+    pub fn new(bytes: &[u8]) -> Result<Prepared, String> {
+        let barewasm = BarewasmModule::new(bytes.to_vec())?;
+        let prepared = barewasm_cli::prepare::prepare(bytes, &BAREWASM_LIMITS)
+            .map_err(|e| format!("barewasm prepare: {e}"))?;
+        let prepared = BarewasmModule::new(prepared)?;
         let wasefire = wasefire_interpreter::prepare(bytes)
             .map_err(|e| format!("wasefire rejects the module: {e:?}"))?;
         Ok(Prepared {
             bytes: bytes.to_vec(),
-            plan,
+            plan: barewasm.plan,
+            barewasm,
+            prepared,
             wasefire,
         })
     }
@@ -172,27 +204,33 @@ impl Prepared {
     pub fn memory_bytes(&self) -> usize {
         self.plan.memory_min_bytes as usize
     }
+}
 
+impl BarewasmModule {
     /// barewasm's RAM: state (module and instance) plus the stack buffer; the validation
     /// scratch is only needed during `Module::new` and can then serve as the stack.
-    pub fn barewasm_ram(&self) -> usize {
+    pub fn ram(&self) -> usize {
         self.plan.state_bytes + self.plan.stack_bytes.max(self.plan.scratch_bytes)
     }
 }
+
+/// What the stack buffer holds before a run, so the words a run wrote can be counted
+/// afterwards (a slot that happens to end up holding this exact value is missed).
+const PAINT: u64 = 0x5a5a_a5a5_c3c3_3c3c;
 
 fn words(bytes: usize) -> Vec<u64> {
     vec![0u64; bytes.div_ceil(8)]
 }
 
-fn barewasm_run(m: &Prepared, export: &str, kind: Kind, n: i32) -> Result<Sample, String> {
+fn barewasm_run(m: &BarewasmModule, export: &str, kind: Kind, n: i32) -> Result<Sample, String> {
     use barewasm::{Extern, InstanceSlot, Module, NoHost, Stack, Store};
     let err = |e: barewasm::Error| format!("barewasm: {e}");
     let limits = &BAREWASM_LIMITS;
     // Buffers exactly as the plan sizes them, allocated before the clock starts.
     let mut state = words(m.plan.state_bytes);
     let mut scratch = words(m.plan.scratch_bytes);
-    let mut stack_buf = words(m.plan.stack_bytes);
-    let mut memory = vec![0u8; m.memory_bytes()];
+    let mut stack_buf = vec![PAINT; m.plan.stack_bytes.div_ceil(8)];
+    let mut memory = vec![0u8; m.plan.memory_min_bytes as usize];
     let mut slots = [InstanceSlot::EMPTY];
 
     let t0 = Instant::now();
@@ -222,11 +260,14 @@ fn barewasm_run(m: &Prepared, export: &str, kind: Kind, n: i32) -> Result<Sample
         err
     );
     let exec = t1.elapsed();
+    let written = stack_buf.iter().filter(|&&w| w != PAINT).count() * 8;
     Ok(Sample {
         load,
         exec,
         result,
-        ram: m.barewasm_ram(),
+        ram: m.ram(),
+        // On a device the validation scratch becomes the stack buffer afterwards.
+        used: m.plan.state_bytes + written.max(m.plan.scratch_bytes),
     })
 }
 
@@ -282,6 +323,7 @@ fn wasmi_run(m: &Prepared, export: &str, kind: Kind, n: i32) -> Result<Sample, S
         exec,
         result,
         ram: ram.saturating_sub(m.memory_bytes()),
+        used: ram.saturating_sub(m.memory_bytes()),
     })
 }
 
@@ -319,6 +361,7 @@ fn wasm3_run(m: &Prepared, export: &str, kind: Kind, n: i32) -> Result<Sample, S
         exec,
         result,
         ram,
+        used: ram,
     })
 }
 
@@ -357,6 +400,7 @@ fn tinywasm_run(m: &Prepared, export: &str, kind: Kind, n: i32) -> Result<Sample
         exec,
         result,
         ram,
+        used: ram,
     })
 }
 
@@ -399,5 +443,6 @@ fn wasefire_run(m: &Prepared, export: &str, kind: Kind, n: i32) -> Result<Sample
         exec,
         result,
         ram,
+        used: ram,
     })
 }
