@@ -277,13 +277,15 @@ fn skip_blocktype(code: &[u8], pc: &mut usize) {
     }
 }
 
-/// The effective address of an access of `n` bytes, or the out-of-bounds trap.
+/// The effective address of an access of `n` bytes in a memory of `size` bytes, or the
+/// out-of-bounds trap.
 #[inline(always)]
-fn ea(mem: &Option<Memory<'_>>, addr: u64, offset: u32, n: usize, at: usize) -> Result<usize> {
+fn ea_in(size: usize, addr: u64, offset: u32, n: usize, at: usize) -> Result<usize> {
     let a = (addr as u32) as u64 + offset as u64;
-    match mem {
-        Some(m) if a + n as u64 <= m.size as u64 => Ok(a as usize),
-        _ => Err(Error::new(ErrorKind::MemoryOutOfBounds, at)),
+    if a + n as u64 <= size as u64 {
+        Ok(a as usize)
+    } else {
+        Err(Error::new(ErrorKind::MemoryOutOfBounds, at))
     }
 }
 
@@ -365,6 +367,9 @@ fn execute(
         let mut code_base = fi.code_start as usize;
         let mut side_base = fi.side_start as usize;
         let mut code_end = fi.code_end as usize;
+        // The memory's accessible bytes, held across instructions; re-taken after anything
+        // that may change the memory's size.
+        let mut heap: &mut [u8] = mem_bytes(mem);
 
         // Every way out of the loop is a `break 'run` with the result (`tri!` for `?`),
         // so the chunk goes back out below.
@@ -482,10 +487,15 @@ fn execute(
                 ($n:literal, $conv:expr, $at:expr) => {{
                     let _align = imm_u32(code, &mut pc);
                     let offset = imm_u32(code, &mut pc);
-                    let a = tri!(ea(mem, unchecked::get(vals, sp - 1), offset, $n, $at));
-                    let m = mem_bytes(mem);
+                    let a = tri!(ea_in(
+                        heap.len(),
+                        unchecked::get(vals, sp - 1),
+                        offset,
+                        $n,
+                        $at
+                    ));
                     let mut b = [0u8; $n];
-                    b.copy_from_slice(&m[a..a + $n]);
+                    b.copy_from_slice(&heap[a..a + $n]);
                     unchecked::set(vals, sp - 1, ($conv)(b));
                 }};
             }
@@ -494,9 +504,9 @@ fn execute(
                     let _align = imm_u32(code, &mut pc);
                     let offset = imm_u32(code, &mut pc);
                     let v = pop!();
-                    let a = tri!(ea(mem, pop!(), offset, $n, $at));
+                    let a = tri!(ea_in(heap.len(), pop!(), offset, $n, $at));
                     let b: [u8; $n] = ($conv)(v);
-                    mem_bytes(mem)[a..a + $n].copy_from_slice(&b);
+                    heap[a..a + $n].copy_from_slice(&b);
                 }};
             }
             // Returns from the current function: moves its results to the frame base and pops
@@ -749,11 +759,13 @@ fn execute(
                 op::MemorySize => {
                     pc += 1;
                     push!(mem.as_ref().map_or(0, |m| m.pages()));
+                    heap = mem_bytes(mem);
                 }
                 op::MemoryGrow => {
                     pc += 1;
                     let delta = top!() as u32 as u64;
                     let r = mem.as_mut().and_then(|m| m.grow(delta));
+                    heap = mem_bytes(mem);
                     unchecked::set(
                         vals,
                         sp - 1,
@@ -995,6 +1007,7 @@ fn execute(
                     // Copies, so that the loop's own `pc`, `sp` and fuel stay in registers.
                     let (mut p, mut s, mut f) = (pc, sp, *rest + chunk as u64);
                     let step = prefixed(args, &mut p, arena, mem, vals, &mut s, &mut f);
+                    heap = mem_bytes(mem);
                     (pc, sp, *rest, chunk) = (p, s, f, 0);
                     if tri!(step) == Step::Paused {
                         out_of_fuel!(at);
