@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Miri (nightly) over the runtime: its unit tests, the hostile execution tests, and a spec
-# script run through the CLI's spec runner. Miri checks every memory access and every
-# arithmetic operation of these runs for undefined behaviour.
+# Miri (nightly) over the runtime: its unit tests, the hostile execution tests, the
+# cross-store resumption test, and a spec script run through the CLI's spec runner. Miri
+# checks every memory access and every arithmetic operation of these runs for undefined
+# behaviour, the interpreter's unchecked reads (exec::unchecked) included.
 #
 #   MIRI_SPEC=bulk.wast scripts/miri.sh   # other spec scripts (wasm-v2; default forward, fac)
 #   MIRI_SPEC= scripts/miri.sh                        # no spec script
@@ -19,6 +20,10 @@ cargo +nightly miri setup >/dev/null
 start=$(date +%s)
 soft=(--features libm/force-soft-floats)
 cargo +nightly miri test -p barewasm --lib --test hostile_exec "${soft[@]}"
+# A paused stack offered to another store (exec::unchecked's resumption contract); the rest
+# of tests/fuel.rs takes Miri about 18 minutes, so only this one runs here.
+cargo +nightly miri test -p barewasm --test fuel "${soft[@]}" -- \
+  a_paused_stack_resumes_only_on_the_store_that_paused_it
 echo "miri, runtime tests: $(( $(date +%s) - start )) s"
 
 spec=${MIRI_SPEC-forward.wast,fac.wast}

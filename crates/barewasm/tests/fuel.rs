@@ -39,7 +39,7 @@ fn with_instance<R>(
             ))
         })
         .unwrap();
-    let mut stack_buf = vec![0u8; Stack::bytes_for(&LIMITS)];
+    let mut stack_buf = vec![0u8; Stack::bytes_for(&LIMITS) + ALIGN_SLACK];
     let mut stack = Stack::new(&mut stack_buf, &LIMITS).unwrap();
     body(&mut store, &mut stack, inst)
 }
@@ -80,6 +80,10 @@ fn sliced(
     let used = pauses * slice + (slice - stack.fuel());
     (stack.results().to_vec(), used, pauses)
 }
+
+/// A `Vec<u8>` is only byte-aligned (Miri places it anywhere): room for a stack to align
+/// its `u64` words.
+const ALIGN_SLACK: usize = 8;
 
 const COUNTER: &str = r#"
 (module
@@ -489,8 +493,8 @@ fn two_instances_take_turns_and_an_endless_loop_does_not_starve_the_other() {
         .instantiate(&module, None, &mut |_, _, _| None)
         .unwrap();
     let (spin, sum) = (func(&store, a, "spin"), func(&store, b, "sum"));
-    let mut buf_a = vec![0u8; Stack::bytes_for(&LIMITS)];
-    let mut buf_b = vec![0u8; Stack::bytes_for(&LIMITS)];
+    let mut buf_a = vec![0u8; Stack::bytes_for(&LIMITS) + ALIGN_SLACK];
+    let mut buf_b = vec![0u8; Stack::bytes_for(&LIMITS) + ALIGN_SLACK];
     let mut stack_a = Stack::new(&mut buf_a, &LIMITS).unwrap();
     let mut stack_b = Stack::new(&mut buf_b, &LIMITS).unwrap();
     const SLICE: u64 = 1000;

@@ -725,3 +725,28 @@ pub(crate) fn is_dropped(arena: &[u64], info: &InstanceInfo, seg: usize) -> bool
 pub(crate) fn set_dropped(arena: &mut [u64], info: &InstanceInfo, seg: usize) {
     arena[info.dropped as usize + seg / 64] |= 1 << (seg % 64);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{next_store_id, InstanceSlot, Store};
+
+    /// Stores never share an id (the interpreter's unchecked reads rely on it to keep a
+    /// paused stack with the store that paused it), and 0 is never handed out while the
+    /// counter lasts.
+    #[test]
+    #[cfg(target_has_atomic = "32")]
+    fn store_ids_are_unique_and_never_zero() {
+        let mut seen = std::vec::Vec::new();
+        for _ in 0..64 {
+            let id = next_store_id();
+            assert_ne!(id, 0);
+            assert!(!seen.contains(&id), "id {id} handed out twice");
+            seen.push(id);
+        }
+        let (mut a, mut b) = ([InstanceSlot::EMPTY], [InstanceSlot::EMPTY]);
+        let (mut arena_a, mut arena_b) = ([0u8; 64], [0u8; 64]);
+        let first = Store::new(&mut a, &mut arena_a);
+        let second = Store::new(&mut b, &mut arena_b);
+        assert_ne!(first.id, second.id);
+    }
+}
