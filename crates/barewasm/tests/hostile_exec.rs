@@ -20,6 +20,13 @@ fn wasm(wat: &str) -> Vec<u8> {
     wat::parse_str(wat).expect("test module parses")
 }
 
+/// Validates `m` under the default limits into `state` and `scratch`.
+fn validated<'w, 's>(m: &'w [u8], state: &'s mut [u64], scratch: &mut [u64]) -> Module<'w, 's> {
+    Module::new(m, bytes_of(state), bytes_of(scratch), &Limits::DEFAULT)
+        .unwrap()
+        .0
+}
+
 /// What a test does with an instantiated module.
 type Body<'b> = &'b mut dyn FnMut(&mut Store<'_, '_>, Instance, &mut Stack<'_>);
 
@@ -294,15 +301,8 @@ fn more_value_slots_than_a_frame_can_address() {
 fn more_instances_than_a_frame_can_address() {
     let m =
         wasm("(module (func (export \"f\") (result i32) call 1) (func (result i32) i32.const 7))");
-    let mut state = vec![0u64; 64];
-    let mut scratch = vec![0u64; 1 << 13];
-    let (module, _) = Module::new(
-        &m,
-        bytes_of(&mut state),
-        bytes_of(&mut scratch),
-        &Limits::DEFAULT,
-    )
-    .unwrap();
+    let (mut state, mut scratch) = (vec![0u64; 64], vec![0u64; 1 << 13]);
+    let module = validated(&m, &mut state, &mut scratch);
     let max = barewasm::exec::store::MAX_INSTANCES;
     let mut slots: Vec<InstanceSlot<'_, '_>> = (0..max + 2).map(|_| InstanceSlot::EMPTY).collect();
     let mut arena = vec![0u64; 8];
@@ -390,15 +390,8 @@ fn misaligned_memory_buffer() {
 #[test]
 fn zero_sized_store_arena_and_no_slots() {
     let m = wasm(r#"(module (global (mut i32) (i32.const 0)) (func))"#);
-    let mut state = vec![0u64; 256];
-    let mut scratch = vec![0u64; 1 << 13];
-    let (module, _) = Module::new(
-        &m,
-        bytes_of(&mut state),
-        bytes_of(&mut scratch),
-        &Limits::DEFAULT,
-    )
-    .unwrap();
+    let (mut state, mut scratch) = (vec![0u64; 256], vec![0u64; 1 << 13]);
+    let module = validated(&m, &mut state, &mut scratch);
     let need = Store::instance_arena_bytes(&module, 0);
     assert!(need > 0);
     let mut slots = [InstanceSlot::EMPTY];
@@ -657,15 +650,8 @@ fn side_table_that_does_not_fit_the_state_buffer() {
         (drop)
         (br_table 0 0 0 0 (i32.const 2) (local.get 0)))))"#,
     );
-    let mut state = vec![0u64; 1024];
-    let mut scratch = vec![0u64; 1 << 13];
-    let (module, _) = Module::new(
-        &m,
-        bytes_of(&mut state),
-        bytes_of(&mut scratch),
-        &Limits::DEFAULT,
-    )
-    .unwrap();
+    let (mut state, mut scratch) = (vec![0u64; 1024], vec![0u64; 1 << 13]);
+    let module = validated(&m, &mut state, &mut scratch);
     let (full, side) = (
         module.state_bytes(),
         module.facts().side_entries as usize * 8,

@@ -591,16 +591,8 @@ fn execute(
                 ($target:expr, $at:expr) => {{
                     let target: u64 = $target;
                     if target & HOST_BIT != 0 {
-                        let regs = Regs {
-                            pc,
-                            stp,
-                            sp,
-                            fp,
-                            depth,
-                            slot,
-                            func,
-                        };
-                        break 'run host_call(st_regs, pause, regs, target, $at, slots, arena);
+                        save!();
+                        break 'run host_call(st_regs, pause, target, $at, slots, arena);
                     }
                     let f = tri!(FuncRef::from_bits(target)
                         .ok_or(Error::new(ErrorKind::UninitializedElement, $at)));
@@ -1098,11 +1090,11 @@ fn trunc(
     Ok(())
 }
 
-/// Saves registers and returns to the host for a call to host function `target`.
+/// Returns to the host for a call to host function `target`; `regs` are the caller's,
+/// already saved.
 fn host_call(
-    st_regs: &mut Regs,
+    regs: &Regs,
     pause: &mut Pause,
-    regs: Regs,
     target: u64,
     at: usize,
     slots: &[InstanceSlot<'_, '_>],
@@ -1114,7 +1106,6 @@ fn host_call(
         .module
         .ok_or(Error::new(ErrorKind::UnknownFunction, at))?;
     let ty = host_type(module, target, slots, regs.slot, arena);
-    *st_regs = regs;
     *pause = Pause::Host {
         id: target as u32,
         caller: regs.slot,
