@@ -535,6 +535,13 @@ fn execute(
                     unchecked::set(frame, sp - 1, ($f)(a, b) as u64);
                 }};
             }
+            // A trapping float-to-integer truncation of the top slot.
+            macro_rules! trunc {
+                ($f:expr, $at:expr) => {{
+                    pc += 1;
+                    tri!(trunc(frame, sp, $at, $f))
+                }};
+            }
             macro_rules! load {
                 ($n:literal, $conv:expr, $at:expr) => {{
                     pc += 1;
@@ -1015,56 +1022,40 @@ fn execute(
                         | (b & 0x8000_0000_0000_0000))
                 }
                 op::I32WrapI64 => unop!(u64, |a: u64| a as u32),
-                op::I32TruncF32S => {
-                    pc += 1;
-                    tri!(trunc(frame, sp, at, |b| {
-                        num::i32_trunc_f32_s(f32::from_bits(b as u32)).map(|v| v as u32 as u64)
-                    }))
-                }
-                op::I32TruncF32U => {
-                    pc += 1;
-                    tri!(trunc(frame, sp, at, |b| {
-                        num::i32_trunc_f32_u(f32::from_bits(b as u32)).map(|v| v as u64)
-                    }))
-                }
-                op::I32TruncF64S => {
-                    pc += 1;
-                    tri!(trunc(frame, sp, at, |b| {
-                        num::i32_trunc_f64_s(f64::from_bits(b)).map(|v| v as u32 as u64)
-                    }))
-                }
-                op::I32TruncF64U => {
-                    pc += 1;
-                    tri!(trunc(frame, sp, at, |b| {
-                        num::i32_trunc_f64_u(f64::from_bits(b)).map(|v| v as u64)
-                    }))
-                }
+                op::I32TruncF32S => trunc!(
+                    |b| num::i32_trunc_f32_s(f32::from_bits(b as u32)).map(|v| v as u32 as u64),
+                    at
+                ),
+                op::I32TruncF32U => trunc!(
+                    |b| num::i32_trunc_f32_u(f32::from_bits(b as u32)).map(|v| v as u64),
+                    at
+                ),
+                op::I32TruncF64S => trunc!(
+                    |b| num::i32_trunc_f64_s(f64::from_bits(b)).map(|v| v as u32 as u64),
+                    at
+                ),
+                op::I32TruncF64U => trunc!(
+                    |b| num::i32_trunc_f64_u(f64::from_bits(b)).map(|v| v as u64),
+                    at
+                ),
                 op::I64ExtendI32S => unop!(u64, |a: u64| a as u32 as i32 as i64 as u64),
                 op::I64ExtendI32U => unop!(u64, |a: u64| a as u32 as u64),
-                op::I64TruncF32S => {
-                    pc += 1;
-                    tri!(trunc(frame, sp, at, |b| {
-                        num::i64_trunc_f32_s(f32::from_bits(b as u32)).map(|v| v as u64)
-                    }))
-                }
-                op::I64TruncF32U => {
-                    pc += 1;
-                    tri!(trunc(frame, sp, at, |b| {
-                        num::i64_trunc_f32_u(f32::from_bits(b as u32)).map(|v| v as u64)
-                    }))
-                }
-                op::I64TruncF64S => {
-                    pc += 1;
-                    tri!(trunc(frame, sp, at, |b| {
-                        num::i64_trunc_f64_s(f64::from_bits(b)).map(|v| v as u64)
-                    }))
-                }
-                op::I64TruncF64U => {
-                    pc += 1;
-                    tri!(trunc(frame, sp, at, |b| {
-                        num::i64_trunc_f64_u(f64::from_bits(b)).map(|v| v as u64)
-                    }))
-                }
+                op::I64TruncF32S => trunc!(
+                    |b| num::i64_trunc_f32_s(f32::from_bits(b as u32)).map(|v| v as u64),
+                    at
+                ),
+                op::I64TruncF32U => trunc!(
+                    |b| num::i64_trunc_f32_u(f32::from_bits(b as u32)).map(|v| v as u64),
+                    at
+                ),
+                op::I64TruncF64S => trunc!(
+                    |b| num::i64_trunc_f64_s(f64::from_bits(b)).map(|v| v as u64),
+                    at
+                ),
+                op::I64TruncF64U => trunc!(
+                    |b| num::i64_trunc_f64_u(f64::from_bits(b)).map(|v| v as u64),
+                    at
+                ),
                 op::F32ConvertI32S => {
                     unop!(u64, |a: u64| (a as u32 as i32 as f32).to_bits() as u64)
                 }
