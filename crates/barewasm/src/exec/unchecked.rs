@@ -83,7 +83,6 @@ pub(super) fn set(values: &mut [u64], i: usize, v: u64) {
 #[inline(always)]
 pub(super) fn unreachable_opcode(op: u8) {
     debug_assert!(false, "byte {op:#04x} dispatched as an opcode");
-    let _ = op;
     #[cfg(target_has_atomic = "32")]
     // SAFETY: `pc` is an instruction boundary of a validated body (the code contract
     // above), and validation rejects every byte that is not an opcode the dispatch names.
