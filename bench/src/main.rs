@@ -5,6 +5,9 @@
 //! ```text
 //! cargo run --release            full run; writes results.md and results.svg here
 //! cargo run --release -- --quick tiny iteration counts: only checks results agree
+//! cargo run --release -- --once RUNTIME WORKLOAD N
+//!                                one load and call, its result printed (bench/insns.sh
+//!                                --peers counts each runtime's instructions this way)
 //! ```
 //! (`bench/run.sh` does the same, the quick check built unoptimized, after installing
 //! libclang for the Wasm3 bindings.)
@@ -235,11 +238,49 @@ fn check(results: &Results) -> bool {
     clean
 }
 
+/// `--once RUNTIME WORKLOAD N`: loads the module and calls the workload once on one runtime,
+/// so an outside counter (callgrind) sees that runtime alone. Returns the exit code.
+fn once(args: &[String]) -> ExitCode {
+    let usage = || {
+        let names: Vec<&str> = Runtime::ALL.iter().map(|r| r.name()).collect();
+        eprintln!(
+            "usage: barewasm-bench --once RUNTIME WORKLOAD N   (RUNTIME one of {})",
+            names.join(", ")
+        );
+        ExitCode::from(2)
+    };
+    let [rt, workload, n] = args else {
+        return usage();
+    };
+    let (Some(rt), Some(w), Ok(n)) = (
+        Runtime::ALL.iter().find(|r| r.name() == rt),
+        WORKLOADS.iter().find(|w| w.name == workload),
+        n.parse::<i32>(),
+    ) else {
+        return usage();
+    };
+    match Prepared::new(WASM).and_then(|m| rt.run(&m, w.name, w.kind, n)) {
+        Ok(sample) => {
+            println!("{} {} {n} = {}", rt.name(), w.name, sample.result);
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("{} {}: {e}", rt.name(), w.name);
+            ExitCode::FAILURE
+        }
+    }
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("--once") {
+        return once(&args[1..]);
+    }
     let quick = args.iter().any(|a| a == "--quick");
     if let Some(bad) = args.iter().find(|a| *a != "--quick") {
-        eprintln!("usage: barewasm-bench [--quick]   (unknown argument {bad})");
+        eprintln!(
+            "usage: barewasm-bench [--quick | --once RUNTIME WORKLOAD N]   (unknown argument {bad})"
+        );
         return ExitCode::from(2);
     }
     let module = match Prepared::new(WASM) {
