@@ -54,6 +54,15 @@ for ((i = 1; i < ${#blobs[@]}; i++)); do
 done
 cargo clippy --quiet --release --target thumbv6m-none-eabi -- -D warnings
 cargo build --quiet --release --target thumbv6m-none-eabi
+# The minimal image on a runtime without float instructions (run below), and the flash
+# figures at opt-level "z" as well as the release profile's "s", each with and without.
+nofloat=target/nofloat/$target/release
+cargo clippy --quiet --release --no-default-features --bin minimal --target-dir target/nofloat -- -D warnings
+cargo build --quiet --release --no-default-features --bin minimal --bin baseline --target-dir target/nofloat
+CARGO_PROFILE_RELEASE_OPT_LEVEL=z cargo build --quiet --release --bin minimal --bin baseline \
+  --target-dir target/flash-z
+CARGO_PROFILE_RELEASE_OPT_LEVEL=z cargo build --quiet --release --no-default-features \
+  --bin minimal --bin baseline --target-dir target/flash-z-nofloat
 
 # qemu ELF EXPECTED_EXIT NAME [ARGS...]: runs an image, prints its output and the executed
 # instruction count (last line "insns: N"), and records a failure on any other exit code.
@@ -79,6 +88,7 @@ insns() { sed -n 's/^insns: //p' "$out/$1.log"; }
 step "baseline and minimal images"
 qemu "$images/baseline" 0 baseline
 qemu "$images/minimal" 0 minimal
+qemu "$nofloat/minimal" 0 minimal nofloat
 
 step "programs: compute kernel, Rust guest, host calls, traps (one QEMU run each)"
 qemu "$images/programs" 0 programs none
@@ -130,6 +140,10 @@ base_flash=$(size "$images/baseline")
 min_flash=$(size "$images/minimal")
 echo "flash: baseline image $base_flash B, minimal image $min_flash B (its module: $hello B)"
 echo "flash: runtime (minimal - baseline - module) $((min_flash - base_flash - hello)) B"
+runtime() { echo $(($(size "$1/minimal") - $(size "$1/baseline") - hello)); }
+echo "flash: runtime without float $(runtime "$nofloat") B"
+echo "flash: runtime at opt-level z $(runtime "target/flash-z/$target/release") B," \
+  "without float $(runtime "target/flash-z-nofloat/$target/release") B"
 echo "flash: programs image $(size "$images/programs") B, spec image $(size "$out/spec-1.elf") B"
 boot=$(insns programs-none)
 for p in kernel guest host traps; do

@@ -17,6 +17,7 @@ RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet
 step "runtime builds for Cortex-M4F and Cortex-M0 without an allocator"
 for target in thumbv7em-none-eabihf thumbv6m-none-eabi; do
   cargo build --quiet -p barewasm --target "$target" --release
+  cargo build --quiet -p barewasm --target "$target" --release --no-default-features
 done
 # The runtime's dependency graph must stay allocation-free: only these crates, and no
 # `alloc`-enabling feature on any of them.
@@ -34,6 +35,14 @@ fi
 
 step "tests (unit, spec suite, hostile input, CLI)"
 cargo test --workspace
+
+step "tests without the float feature (float instructions rejected, the rest unchanged)"
+# The runtime's own tests, and the spec suite, where each module rejected for a float
+# instruction is skipped with that reason. Doctests are left out: the guide's examples
+# run the demo guest, which computes in floats.
+cargo clippy --quiet -p barewasm -p barewasm-cli --no-default-features --all-targets -- -D warnings
+cargo test --quiet -p barewasm --no-default-features --lib --tests
+cargo test --quiet -p barewasm-cli --no-default-features --test spec_exec spec_suite_execution
 
 step "benchmarks, quick check: each workload gives the same result on barewasm, wasmi, Wasm3, tinywasm and wasefire"
 (cd bench && cargo fmt --check)

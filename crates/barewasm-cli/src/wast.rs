@@ -97,6 +97,41 @@ pub fn skip_multi_memory(bytes: &[u8]) -> Option<&'static str> {
     }
 }
 
+/// Modules that use a float instruction, when barewasm is built without its `float`
+/// feature: rejected with `FloatUnsupported` at an offset whose byte (checked here
+/// independently of the runtime) is a float comparison, arithmetic or conversion opcode.
+/// A rejection anywhere else is not skipped, so the directive fails loudly.
+pub fn skip_float(bytes: &[u8]) -> Option<&'static str> {
+    let e = validate(bytes, &SPEC_LIMITS).err()?;
+    if e.kind() != barewasm::ErrorKind::FloatUnsupported {
+        return None;
+    }
+    let at = e.offset();
+    let is_float_opcode = match bytes.get(at) {
+        Some(0x5b..=0x66 | 0x8b..=0xa6 | 0xa8..=0xab | 0xae..=0xbb) => true,
+        // The saturating truncations: 0xFC, then 0 to 7 as an unsigned LEB128 (the spec
+        // tests also encode them in more bytes than needed).
+        Some(0xfc) => {
+            let (mut sub, mut shift) = (0u64, 0);
+            for &b in bytes.get(at + 1..).unwrap_or_default().iter().take(5) {
+                sub |= u64::from(b & 0x7f) << shift;
+                shift += 7;
+                if b & 0x80 == 0 {
+                    break;
+                }
+            }
+            sub <= 7
+        }
+        _ => false,
+    };
+    is_float_opcode.then_some("uses a float instruction (barewasm built without `float`)")
+}
+
+/// [`skip_multi_memory`], then [`skip_float`].
+pub fn skip_multi_memory_or_float(bytes: &[u8]) -> Option<&'static str> {
+    skip_multi_memory(bytes).or_else(|| skip_float(bytes))
+}
+
 /// Decodes and validates `bytes` with buffers grown to what the runtime says it needs;
 /// returns the state bytes the module needs.
 pub fn validate(bytes: &[u8], limits: &Limits) -> Result<usize, barewasm::Error> {

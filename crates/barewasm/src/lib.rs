@@ -14,6 +14,12 @@
 //! **Start with [the embedding guide](guide)**: sizing buffers, host functions, typed
 //! calls, fuel and resumption, errors, and a complete firmware example.
 //!
+//! # Cargo features
+//!
+//! | feature | default | what it adds |
+//! |---------|---------|--------------|
+//! | `float` | on | the f32/f64 comparison, arithmetic and conversion instructions ([`binary::opcodes::computes_float`]). Without it they are rejected while validating ([`ErrorKind::FloatUnsupported`]) and no float code is linked (on a Cortex-M4, about 12 KB less flash, most of it f64 soft-float); float constants, locals, memory accesses and reinterpretations still work |
+//!
 //! # Buffers
 //!
 //! | buffer  | holds                                                   | sized by          |

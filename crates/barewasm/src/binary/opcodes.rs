@@ -456,12 +456,77 @@ macro_rules! define_instr {
 
 for_each_instr!(define_instr);
 
+/// Whether an instruction computes on floats: the f32 and f64 comparisons and arithmetic
+/// (`0x5B`-`0x66`, `0x8B`-`0xA6`), the conversions to, from and between them (`0xA8`-`0xAB`,
+/// `0xAE`-`0xBB`) and the saturating truncations (`0xFC 0`-`7`). `opcode` is the
+/// instruction's first byte. Float constants, loads, stores and reinterpretations only move
+/// bits and are not included.
+///
+/// Built without its `float` feature, the runtime rejects these with
+/// [`ErrorKind::FloatUnsupported`] and links no float code (no soft-float routines on a
+/// Cortex-M4 for f64, no rounding functions), as Wasm3's `d_m3HasFloat` does.
+pub fn computes_float(opcode: u8, instr: &Instr) -> bool {
+    match opcode {
+        0x5b..=0x66 | 0x8b..=0xa6 | 0xa8..=0xab | 0xae..=0xbb => true,
+        op::PREFIX_FC => matches!(
+            instr,
+            Instr::I32TruncSatF32S {}
+                | Instr::I32TruncSatF32U {}
+                | Instr::I32TruncSatF64S {}
+                | Instr::I32TruncSatF64U {}
+                | Instr::I64TruncSatF32S {}
+                | Instr::I64TruncSatF32U {}
+                | Instr::I64TruncSatF64S {}
+                | Instr::I64TruncSatF64U {}
+        ),
+        _ => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn decode(b: &[u8]) -> Result<Instr> {
         Instr::read(&mut Reader::new(b))
+    }
+
+    /// `computes_float` against a rule on the text names: an f32/f64 instruction other than
+    /// a constant, load, store or reinterpretation, or a conversion from a float.
+    #[test]
+    fn computes_float_matches_the_names() {
+        let by_name = |n: &str| {
+            let float_op = (n.starts_with("f32.") || n.starts_with("f64."))
+                && !n.contains(".const")
+                && !n.contains(".load")
+                && !n.contains(".store")
+                && !n.contains("reinterpret");
+            let from_float =
+                (n.contains("_f32") || n.contains("_f64")) && !n.contains("reinterpret");
+            float_op || from_float
+        };
+        let mut floats = 0;
+        for b in 0..=255u8 {
+            let mut bytes = [0u8; 12];
+            bytes[0] = b;
+            if let Ok(i) = decode(&bytes) {
+                if b != op::PREFIX_FC {
+                    assert_eq!(computes_float(b, &i), by_name(i.name()), "{}", i.name());
+                    floats += computes_float(b, &i) as u32;
+                }
+            }
+        }
+        for sub in 0..=17u8 {
+            let i = decode(&[op::PREFIX_FC, sub, 0, 0, 0, 0]).unwrap();
+            assert_eq!(
+                computes_float(op::PREFIX_FC, &i),
+                by_name(i.name()),
+                "{}",
+                i.name()
+            );
+            floats += computes_float(op::PREFIX_FC, &i) as u32;
+        }
+        assert_eq!(floats, 58 + 8);
     }
 
     #[test]

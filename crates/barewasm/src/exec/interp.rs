@@ -497,6 +497,7 @@ fn execute(
                     );
                 }};
             }
+            #[cfg(feature = "float")]
             macro_rules! f32op1 {
                 ($f:expr) => {{
                     pc += 1;
@@ -504,6 +505,7 @@ fn execute(
                     unchecked::set(frame, sp - 1, (($f)(a) as f32).to_bits() as u64);
                 }};
             }
+            #[cfg(feature = "float")]
             macro_rules! f32op2 {
                 ($f:expr) => {{
                     pc += 1;
@@ -512,6 +514,7 @@ fn execute(
                     unchecked::set(frame, sp - 1, (($f)(a, b) as f32).to_bits() as u64);
                 }};
             }
+            #[cfg(feature = "float")]
             macro_rules! f64op1 {
                 ($f:expr) => {{
                     pc += 1;
@@ -519,6 +522,7 @@ fn execute(
                     unchecked::set(frame, sp - 1, (($f)(a) as f64).to_bits());
                 }};
             }
+            #[cfg(feature = "float")]
             macro_rules! f64op2 {
                 ($f:expr) => {{
                     pc += 1;
@@ -527,6 +531,7 @@ fn execute(
                     unchecked::set(frame, sp - 1, (($f)(a, b) as f64).to_bits());
                 }};
             }
+            #[cfg(feature = "float")]
             macro_rules! fcmp {
                 ($t:ty, $bits:ty, $f:expr) => {{
                     pc += 1;
@@ -536,6 +541,7 @@ fn execute(
                 }};
             }
             // A trapping float-to-integer truncation of the top slot.
+            #[cfg(feature = "float")]
             macro_rules! trunc {
                 ($f:expr, $at:expr) => {{
                     pc += 1;
@@ -907,17 +913,29 @@ fn execute(
                 op::I64LeU => binop!(u64, |a, b| (a <= b) as u64),
                 op::I64GeS => binop!(u64, |a, b| ((a as i64) >= (b as i64)) as u64),
                 op::I64GeU => binop!(u64, |a, b| (a >= b) as u64),
+                #[cfg(feature = "float")]
                 op::F32Eq => fcmp!(f32, u32, |a, b| a == b),
+                #[cfg(feature = "float")]
                 op::F32Ne => fcmp!(f32, u32, |a, b| a != b),
+                #[cfg(feature = "float")]
                 op::F32Lt => fcmp!(f32, u32, |a, b| a < b),
+                #[cfg(feature = "float")]
                 op::F32Gt => fcmp!(f32, u32, |a, b| a > b),
+                #[cfg(feature = "float")]
                 op::F32Le => fcmp!(f32, u32, |a, b| a <= b),
+                #[cfg(feature = "float")]
                 op::F32Ge => fcmp!(f32, u32, |a, b| a >= b),
+                #[cfg(feature = "float")]
                 op::F64Eq => fcmp!(f64, u64, |a, b| a == b),
+                #[cfg(feature = "float")]
                 op::F64Ne => fcmp!(f64, u64, |a, b| a != b),
+                #[cfg(feature = "float")]
                 op::F64Lt => fcmp!(f64, u64, |a, b| a < b),
+                #[cfg(feature = "float")]
                 op::F64Gt => fcmp!(f64, u64, |a, b| a > b),
+                #[cfg(feature = "float")]
                 op::F64Le => fcmp!(f64, u64, |a, b| a <= b),
+                #[cfg(feature = "float")]
                 op::F64Ge => fcmp!(f64, u64, |a, b| a >= b),
                 op::I32Clz => unop!(u32, |a: u32| a.leading_zeros()),
                 op::I32Ctz => unop!(u32, |a: u32| a.trailing_zeros()),
@@ -988,86 +1006,132 @@ fn execute(
                 op::I64ShrU => binop!(u64, |a: u64, b: u64| a.wrapping_shr(b as u32)),
                 op::I64Rotl => binop!(u64, |a: u64, b: u64| a.rotate_left((b % 64) as u32)),
                 op::I64Rotr => binop!(u64, |a: u64, b: u64| a.rotate_right((b % 64) as u32)),
+                #[cfg(feature = "float")]
                 op::F32Abs => unop!(u32, |a: u32| a & 0x7fff_ffff),
+                #[cfg(feature = "float")]
                 op::F32Neg => unop!(u32, |a: u32| a ^ 0x8000_0000),
+                #[cfg(feature = "float")]
                 op::F32Ceil => f32op1!(num::f32_ceil),
+                #[cfg(feature = "float")]
                 op::F32Floor => f32op1!(num::f32_floor),
+                #[cfg(feature = "float")]
                 op::F32Trunc => f32op1!(num::f32_trunc),
+                #[cfg(feature = "float")]
                 op::F32Nearest => f32op1!(num::f32_nearest),
+                #[cfg(feature = "float")]
                 op::F32Sqrt => f32op1!(num::f32_sqrt),
+                #[cfg(feature = "float")]
                 op::F32Add => f32op2!(|a: f32, b: f32| a + b),
+                #[cfg(feature = "float")]
                 op::F32Sub => f32op2!(|a: f32, b: f32| a - b),
+                #[cfg(feature = "float")]
                 op::F32Mul => f32op2!(|a: f32, b: f32| a * b),
+                #[cfg(feature = "float")]
                 op::F32Div => f32op2!(|a: f32, b: f32| a / b),
+                #[cfg(feature = "float")]
                 op::F32Min => f32op2!(num::f32_min),
+                #[cfg(feature = "float")]
                 op::F32Max => f32op2!(num::f32_max),
+                #[cfg(feature = "float")]
                 op::F32Copysign => {
                     binop!(u32, |a: u32, b: u32| (a & 0x7fff_ffff) | (b & 0x8000_0000))
                 }
+                #[cfg(feature = "float")]
                 op::F64Abs => unop!(u64, |a: u64| a & 0x7fff_ffff_ffff_ffff),
+                #[cfg(feature = "float")]
                 op::F64Neg => unop!(u64, |a: u64| a ^ 0x8000_0000_0000_0000),
+                #[cfg(feature = "float")]
                 op::F64Ceil => f64op1!(num::f64_ceil),
+                #[cfg(feature = "float")]
                 op::F64Floor => f64op1!(num::f64_floor),
+                #[cfg(feature = "float")]
                 op::F64Trunc => f64op1!(num::f64_trunc),
+                #[cfg(feature = "float")]
                 op::F64Nearest => f64op1!(num::f64_nearest),
+                #[cfg(feature = "float")]
                 op::F64Sqrt => f64op1!(num::f64_sqrt),
+                #[cfg(feature = "float")]
                 op::F64Add => f64op2!(|a: f64, b: f64| a + b),
+                #[cfg(feature = "float")]
                 op::F64Sub => f64op2!(|a: f64, b: f64| a - b),
+                #[cfg(feature = "float")]
                 op::F64Mul => f64op2!(|a: f64, b: f64| a * b),
+                #[cfg(feature = "float")]
                 op::F64Div => f64op2!(|a: f64, b: f64| a / b),
+                #[cfg(feature = "float")]
                 op::F64Min => f64op2!(num::f64_min),
+                #[cfg(feature = "float")]
                 op::F64Max => f64op2!(num::f64_max),
+                #[cfg(feature = "float")]
                 op::F64Copysign => {
                     binop!(u64, |a: u64, b: u64| (a & 0x7fff_ffff_ffff_ffff)
                         | (b & 0x8000_0000_0000_0000))
                 }
                 op::I32WrapI64 => unop!(u64, |a: u64| a as u32),
+                #[cfg(feature = "float")]
                 op::I32TruncF32S => trunc!(
                     |b| num::i32_trunc_f32_s(f32::from_bits(b as u32)).map(|v| v as u32 as u64),
                     at
                 ),
+                #[cfg(feature = "float")]
                 op::I32TruncF32U => trunc!(
                     |b| num::i32_trunc_f32_u(f32::from_bits(b as u32)).map(|v| v as u64),
                     at
                 ),
+                #[cfg(feature = "float")]
                 op::I32TruncF64S => trunc!(
                     |b| num::i32_trunc_f64_s(f64::from_bits(b)).map(|v| v as u32 as u64),
                     at
                 ),
+                #[cfg(feature = "float")]
                 op::I32TruncF64U => trunc!(
                     |b| num::i32_trunc_f64_u(f64::from_bits(b)).map(|v| v as u64),
                     at
                 ),
                 op::I64ExtendI32S => unop!(u64, |a: u64| a as u32 as i32 as i64 as u64),
                 op::I64ExtendI32U => unop!(u64, |a: u64| a as u32 as u64),
+                #[cfg(feature = "float")]
                 op::I64TruncF32S => trunc!(
                     |b| num::i64_trunc_f32_s(f32::from_bits(b as u32)).map(|v| v as u64),
                     at
                 ),
+                #[cfg(feature = "float")]
                 op::I64TruncF32U => trunc!(
                     |b| num::i64_trunc_f32_u(f32::from_bits(b as u32)).map(|v| v as u64),
                     at
                 ),
+                #[cfg(feature = "float")]
                 op::I64TruncF64S => trunc!(
                     |b| num::i64_trunc_f64_s(f64::from_bits(b)).map(|v| v as u64),
                     at
                 ),
+                #[cfg(feature = "float")]
                 op::I64TruncF64U => trunc!(
                     |b| num::i64_trunc_f64_u(f64::from_bits(b)).map(|v| v as u64),
                     at
                 ),
+                #[cfg(feature = "float")]
                 op::F32ConvertI32S => {
                     unop!(u64, |a: u64| (a as u32 as i32 as f32).to_bits() as u64)
                 }
+                #[cfg(feature = "float")]
                 op::F32ConvertI32U => unop!(u64, |a: u64| (a as u32 as f32).to_bits() as u64),
+                #[cfg(feature = "float")]
                 op::F32ConvertI64S => unop!(u64, |a: u64| (a as i64 as f32).to_bits() as u64),
+                #[cfg(feature = "float")]
                 op::F32ConvertI64U => unop!(u64, |a: u64| (a as f32).to_bits() as u64),
+                #[cfg(feature = "float")]
                 op::F32DemoteF64 => unop!(u64, |a: u64| num::f32_demote_f64(f64::from_bits(a))
                     .to_bits() as u64),
+                #[cfg(feature = "float")]
                 op::F64ConvertI32S => unop!(u64, |a: u64| (a as u32 as i32 as f64).to_bits()),
+                #[cfg(feature = "float")]
                 op::F64ConvertI32U => unop!(u64, |a: u64| (a as u32 as f64).to_bits()),
+                #[cfg(feature = "float")]
                 op::F64ConvertI64S => unop!(u64, |a: u64| (a as i64 as f64).to_bits()),
+                #[cfg(feature = "float")]
                 op::F64ConvertI64U => unop!(u64, |a: u64| (a as f64).to_bits()),
+                #[cfg(feature = "float")]
                 op::F64PromoteF32 => {
                     unop!(u64, |a: u64| num::f64_promote_f32(f32::from_bits(a as u32))
                         .to_bits())
@@ -1161,6 +1225,7 @@ fn refill(rest: u64) -> Option<(u64, u32)> {
     Some((rest - take, take as u32))
 }
 
+#[cfg(feature = "float")]
 /// Applies a trapping truncation to the top slot.
 #[inline(always)]
 fn trunc(
@@ -1353,15 +1418,24 @@ fn prefixed(
         }};
     }
     // Only the saturating truncations read `top`; the others may run on an empty stack.
+    #[cfg(feature = "float")]
     let top = sp.wrapping_sub(1);
     match sub {
+        #[cfg(feature = "float")]
         fc::I32TruncSatF32S => vals[top] = f32::from_bits(vals[top] as u32) as i32 as u32 as u64,
+        #[cfg(feature = "float")]
         fc::I32TruncSatF32U => vals[top] = f32::from_bits(vals[top] as u32) as u32 as u64,
+        #[cfg(feature = "float")]
         fc::I32TruncSatF64S => vals[top] = f64::from_bits(vals[top]) as i32 as u32 as u64,
+        #[cfg(feature = "float")]
         fc::I32TruncSatF64U => vals[top] = f64::from_bits(vals[top]) as u32 as u64,
+        #[cfg(feature = "float")]
         fc::I64TruncSatF32S => vals[top] = f32::from_bits(vals[top] as u32) as i64 as u64,
+        #[cfg(feature = "float")]
         fc::I64TruncSatF32U => vals[top] = f32::from_bits(vals[top] as u32) as u64,
+        #[cfg(feature = "float")]
         fc::I64TruncSatF64S => vals[top] = f64::from_bits(vals[top]) as i64 as u64,
+        #[cfg(feature = "float")]
         fc::I64TruncSatF64U => vals[top] = f64::from_bits(vals[top]) as u64,
         fc::MemoryInit => {
             let d = imm_u32(code, pc);

@@ -35,7 +35,8 @@
 //! Signalling NaNs survive being passed as `f32`/`f64` on every target this crate is for;
 //! only x87-based targets (32-bit x86 without SSE) might quiet them in transit.
 
-// The interpreter is the user; until it exists nothing outside the tests calls these.
+// Built without the `float` feature the interpreter calls only the integer half; the float
+// functions still compile (and their unit tests run) but are not linked.
 #![allow(dead_code)]
 
 use crate::error::ErrorKind;

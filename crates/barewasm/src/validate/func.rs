@@ -240,7 +240,13 @@ impl<'c, 'wasm, 'a, 'd> FuncValidator<'c, 'wasm, 'a, 'd> {
         self.push_frame(Kind::Func, BlockType::Func(FUNC_BODY), 0, r.pos())?;
         while self.n_frames > 0 {
             let at = r.pos();
+            #[cfg(not(feature = "float"))]
+            let opcode = r.peek()?;
             let instr = Instr::read(r)?;
+            #[cfg(not(feature = "float"))]
+            if crate::binary::opcodes::computes_float(opcode, &instr) {
+                return Err(Error::new(ErrorKind::FloatUnsupported, at));
+            }
             self.instr(instr, at, r)?;
         }
         if !r.is_empty() {
