@@ -64,6 +64,23 @@ CARGO_PROFILE_RELEASE_OPT_LEVEL=z cargo build --quiet --release --bin minimal --
 CARGO_PROFILE_RELEASE_OPT_LEVEL=z cargo build --quiet --release --no-default-features \
   --bin minimal --bin baseline --target-dir target/flash-z-nofloat
 
+step "build: the minimal image's module on wasmi, tinywasm and wasefire (flash comparison)"
+# firmware/peers/: the same board support and host functions, each peer with the heap it
+# needs; their flash is measured against `alloc-baseline` (the baseline plus that heap).
+peers=peers/target
+(
+  cd peers
+  cargo fmt --check
+  cargo clippy --quiet --release -- -D warnings
+  cargo build --quiet --release
+  cargo build --quiet --release --no-default-features --bin wasefire --bin alloc-baseline \
+    --target-dir target/nofloat
+  export CARGO_PROFILE_RELEASE_OPT_LEVEL=z
+  cargo build --quiet --release --target-dir target/z
+  cargo build --quiet --release --no-default-features --bin wasefire --bin alloc-baseline \
+    --target-dir target/z-nofloat
+)
+
 # qemu ELF EXPECTED_EXIT NAME [ARGS...]: runs an image, prints its output and the executed
 # instruction count (last line "insns: N"), and records a failure on any other exit code.
 qemu() {
@@ -89,6 +106,10 @@ step "baseline and minimal images"
 qemu "$images/baseline" 0 baseline
 qemu "$images/minimal" 0 minimal
 qemu "$nofloat/minimal" 0 minimal nofloat
+for p in alloc-baseline wasmi tinywasm wasefire; do
+  qemu "$peers/$target/release/$p" 0 "peer-$p"
+done
+qemu "$peers/nofloat/$target/release/wasefire" 0 peer-wasefire nofloat
 
 step "programs: compute kernel, Rust guest, host calls, traps (one QEMU run each)"
 qemu "$images/programs" 0 programs none
@@ -144,6 +165,16 @@ runtime() { echo $(($(size "$1/minimal") - $(size "$1/baseline") - hello)); }
 echo "flash: runtime without float $(runtime "$nofloat") B"
 echo "flash: runtime at opt-level z $(runtime "target/flash-z/$target/release") B," \
   "without float $(runtime "target/flash-z-nofloat/$target/release") B"
+# A peer's runtime: its image - alloc-baseline - its module (wasefire's has its side table).
+peer_module() { find "$peers/$target/release/build" -name "$1" -path '*barewasm-peer-firmware-*' -printf '%s\n' | head -n1; }
+peer() { echo $(($(size "$1/$2") - $(size "$1/alloc-baseline") - $(peer_module "$3"))); }
+echo "flash: alloc-baseline (baseline + heap allocator) $(size "$peers/$target/release/alloc-baseline") B at s"
+for p in wasmi tinywasm wasefire; do
+  m=hello.wasm; [ "$p" = wasefire ] && m=hello.wasefire.wasm
+  echo "flash: peer $p $(peer "$peers/$target/release" "$p" "$m") B at s, $(peer "$peers/z/$target/release" "$p" "$m") B at z"
+done
+echo "flash: peer wasefire without float $(peer "$peers/nofloat/$target/release" wasefire hello.wasefire.wasm) B at s," \
+  "$(peer "$peers/z-nofloat/$target/release" wasefire hello.wasefire.wasm) B at z"
 echo "flash: programs image $(size "$images/programs") B, spec image $(size "$out/spec-1.elf") B"
 boot=$(insns programs-none)
 for p in kernel guest host traps; do
