@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Miri (nightly) over the runtime: its unit tests, the hostile execution tests, the
-# cross-store resumption test, and a spec script run through the CLI's spec runner. Miri
+# i32/f32 half-slot test, the cross-store resumption test, and a spec script run through the CLI's spec runner. Miri
 # checks every memory access and every arithmetic operation of these runs for undefined
 # behaviour, the interpreter's unchecked reads (exec::unchecked) included.
 #
@@ -19,7 +19,7 @@ cargo +nightly miri setup >/dev/null
 
 start=$(date +%s)
 soft=(--features libm/force-soft-floats)
-cargo +nightly miri test -p barewasm --lib --test hostile_exec "${soft[@]}"
+cargo +nightly miri test -p barewasm --lib --test hostile_exec --test narrow_values "${soft[@]}"
 # A paused stack offered to another store (exec::unchecked's resumption contract); the rest
 # of tests/fuel.rs takes Miri about 18 minutes, so only this one runs here.
 cargo +nightly miri test -p barewasm --test fuel "${soft[@]}" -- \

@@ -7,6 +7,15 @@
 //! height checked once at entry against the maximum validation computed, so pushes within
 //! a body need no check of their own.
 //!
+//! An i32 or f32 value occupies the low half of its slot, and the high half is
+//! unspecified: instructions producing one write only the low half
+//! ([`unchecked::set_low`]), and every instruction consuming one reads only the low half
+//! (`as u32`). Copies (locals, globals, `select`, branches) move whole slots. Values
+//! handed out of [`execute`], a call's results and a host call's arguments, are
+//! zero-extended as [`Value::to_bits`](super::value::Value::to_bits) makes them, so the
+//! API sees the same slots as before. Debug builds put a marker in the high halves, so a
+//! consumer that reads one fails the tests (`tests/narrow_values.rs`, the spec suite).
+//!
 //! The dispatch loop only decodes and moves values; the meaning of each numeric
 //! instruction is a small function in [`super::numeric`].
 //!
@@ -22,7 +31,7 @@ use super::value::FuncRef;
 use crate::binary::opcodes::op;
 use crate::binary::opcodes::Instr;
 use crate::binary::reader::Reader;
-use crate::binary::types::FuncType;
+use crate::binary::types::{FuncType, ValType};
 use crate::error::{Error, ErrorKind, Result};
 use crate::module::side_table::SideEntry;
 use crate::module::Module;
@@ -421,6 +430,14 @@ fn execute(
                     sp += 1;
                 }};
             }
+            // An i32 or f32 result: only the slot's low half is written.
+            macro_rules! push_low {
+                ($v:expr) => {{
+                    let v: u32 = $v;
+                    unchecked::set_low(frame, sp, v);
+                    sp += 1;
+                }};
+            }
             macro_rules! top {
                 () => {
                     unchecked::get(frame, sp - 1)
@@ -457,7 +474,7 @@ fn execute(
                             stp += 1;
                         }
                     } else {
-                        push!(c as u64);
+                        push_low!(c as u32);
                     }
                 }};
                 (@operands 1, $t:ty, $f:expr) => {{
@@ -485,6 +502,22 @@ fn execute(
                     unchecked::set(frame, sp - 1, ($f)(a, b) as u64);
                 }};
             }
+            // `unop!` and `binop!` for an i32 or f32 result (low half only).
+            macro_rules! unop_low {
+                ($t:ty, $f:expr) => {{
+                    pc += 1;
+                    let a = unchecked::get(frame, sp - 1) as $t;
+                    unchecked::set_low(frame, sp - 1, ($f)(a) as u32);
+                }};
+            }
+            macro_rules! binop_low {
+                ($t:ty, $f:expr) => {{
+                    pc += 1;
+                    let b = pop!() as $t;
+                    let a = unchecked::get(frame, sp - 1) as $t;
+                    unchecked::set_low(frame, sp - 1, ($f)(a, b) as u32);
+                }};
+            }
             macro_rules! binop_trap {
                 ($t:ty, $f:expr, $at:expr) => {{
                     pc += 1;
@@ -502,7 +535,7 @@ fn execute(
                 ($f:expr) => {{
                     pc += 1;
                     let a = f32::from_bits(unchecked::get(frame, sp - 1) as u32);
-                    unchecked::set(frame, sp - 1, (($f)(a) as f32).to_bits() as u64);
+                    unchecked::set_low(frame, sp - 1, (($f)(a) as f32).to_bits());
                 }};
             }
             #[cfg(feature = "float")]
@@ -511,7 +544,7 @@ fn execute(
                     pc += 1;
                     let b = f32::from_bits(pop!() as u32);
                     let a = f32::from_bits(unchecked::get(frame, sp - 1) as u32);
-                    unchecked::set(frame, sp - 1, (($f)(a, b) as f32).to_bits() as u64);
+                    unchecked::set_low(frame, sp - 1, (($f)(a, b) as f32).to_bits());
                 }};
             }
             #[cfg(feature = "float")]
@@ -537,7 +570,7 @@ fn execute(
                     pc += 1;
                     let b = <$t>::from_bits(pop!() as $bits);
                     let a = <$t>::from_bits(unchecked::get(frame, sp - 1) as $bits);
-                    unchecked::set(frame, sp - 1, ($f)(a, b) as u64);
+                    unchecked::set_low(frame, sp - 1, ($f)(a, b) as u32);
                 }};
             }
             // A trapping float-to-integer truncation of the top slot.
@@ -548,8 +581,16 @@ fn execute(
                     tri!(trunc(frame, sp, $at, $f))
                 }};
             }
+            // A load into the top slot; `load!(low ...)` for an i32 or f32 result, which
+            // writes the low half only.
             macro_rules! load {
-                ($n:literal, $conv:expr, $at:expr) => {{
+                ($n:literal, $conv:expr, $at:expr) => {
+                    load!(@to set, $n, $conv, $at)
+                };
+                (low $n:literal, $conv:expr, $at:expr) => {
+                    load!(@to set_low, $n, $conv, $at)
+                };
+                (@to $write:ident, $n:literal, $conv:expr, $at:expr) => {{
                     pc += 1;
                     let _align = imm_u32(code, &mut pc);
                     let offset = imm_u32(code, &mut pc);
@@ -562,7 +603,7 @@ fn execute(
                     ));
                     let mut b = [0u8; $n];
                     b.copy_from_slice(&heap[a..a + $n]);
-                    unchecked::set(frame, sp - 1, ($conv)(b));
+                    unchecked::$write(frame, sp - 1, ($conv)(b));
                 }};
             }
             macro_rules! store {
@@ -828,14 +869,14 @@ fn execute(
                     }
                     arena[h + 4 + i as usize] = v;
                 }
-                op::I32Load => load!(4, |b| u32::from_le_bytes(b) as u64, at),
+                op::I32Load => load!(low 4, u32::from_le_bytes, at),
                 op::I64Load => load!(8, u64::from_le_bytes, at),
-                op::F32Load => load!(4, |b| u32::from_le_bytes(b) as u64, at),
+                op::F32Load => load!(low 4, u32::from_le_bytes, at),
                 op::F64Load => load!(8, u64::from_le_bytes, at),
-                op::I32Load8S => load!(1, |b: [u8; 1]| b[0] as i8 as i32 as u32 as u64, at),
-                op::I32Load8U => load!(1, |b: [u8; 1]| b[0] as u64, at),
-                op::I32Load16S => load!(2, |b| i16::from_le_bytes(b) as i32 as u32 as u64, at),
-                op::I32Load16U => load!(2, |b| u16::from_le_bytes(b) as u64, at),
+                op::I32Load8S => load!(low 1, |b: [u8; 1]| b[0] as i8 as i32 as u32, at),
+                op::I32Load8U => load!(low 1, |b: [u8; 1]| b[0] as u32, at),
+                op::I32Load16S => load!(low 2, |b| i16::from_le_bytes(b) as i32 as u32, at),
+                op::I32Load16U => load!(low 2, |b| u16::from_le_bytes(b) as u32, at),
                 op::I64Load8S => load!(1, |b: [u8; 1]| b[0] as i8 as i64 as u64, at),
                 op::I64Load8U => load!(1, |b: [u8; 1]| b[0] as u64, at),
                 op::I64Load16S => load!(2, |b| i16::from_le_bytes(b) as i64 as u64, at),
@@ -866,7 +907,7 @@ fn execute(
                 op::I32Const => {
                     pc += 1;
                     let v = imm_i64(code, &mut pc);
-                    push!(v as i32 as u32 as u64);
+                    push_low!(v as i32 as u32);
                 }
                 op::I64Const => {
                     pc += 1;
@@ -882,7 +923,7 @@ fn execute(
                         unchecked::byte(code, pc + 3),
                     ];
                     pc += 4;
-                    push!(u32::from_le_bytes(b) as u64);
+                    push_low!(u32::from_le_bytes(b));
                 }
                 op::F64Const => {
                     pc += 1;
@@ -902,17 +943,17 @@ fn execute(
                 op::I32LeU => compare!(2, u32, |a, b| a <= b),
                 op::I32GeS => compare!(2, u32, |a, b| (a as i32) >= (b as i32)),
                 op::I32GeU => compare!(2, u32, |a, b| a >= b),
-                op::I64Eqz => unop!(u64, |a: u64| (a == 0) as u64),
-                op::I64Eq => binop!(u64, |a, b| (a == b) as u64),
-                op::I64Ne => binop!(u64, |a, b| (a != b) as u64),
-                op::I64LtS => binop!(u64, |a, b| ((a as i64) < (b as i64)) as u64),
-                op::I64LtU => binop!(u64, |a, b| (a < b) as u64),
-                op::I64GtS => binop!(u64, |a, b| ((a as i64) > (b as i64)) as u64),
-                op::I64GtU => binop!(u64, |a, b| (a > b) as u64),
-                op::I64LeS => binop!(u64, |a, b| ((a as i64) <= (b as i64)) as u64),
-                op::I64LeU => binop!(u64, |a, b| (a <= b) as u64),
-                op::I64GeS => binop!(u64, |a, b| ((a as i64) >= (b as i64)) as u64),
-                op::I64GeU => binop!(u64, |a, b| (a >= b) as u64),
+                op::I64Eqz => unop_low!(u64, |a: u64| (a == 0) as u32),
+                op::I64Eq => binop_low!(u64, |a, b| (a == b) as u64),
+                op::I64Ne => binop_low!(u64, |a, b| (a != b) as u64),
+                op::I64LtS => binop_low!(u64, |a, b| ((a as i64) < (b as i64)) as u64),
+                op::I64LtU => binop_low!(u64, |a, b| (a < b) as u64),
+                op::I64GtS => binop_low!(u64, |a, b| ((a as i64) > (b as i64)) as u64),
+                op::I64GtU => binop_low!(u64, |a, b| (a > b) as u64),
+                op::I64LeS => binop_low!(u64, |a, b| ((a as i64) <= (b as i64)) as u64),
+                op::I64LeU => binop_low!(u64, |a, b| (a <= b) as u64),
+                op::I64GeS => binop_low!(u64, |a, b| ((a as i64) >= (b as i64)) as u64),
+                op::I64GeU => binop_low!(u64, |a, b| (a >= b) as u64),
                 #[cfg(feature = "float")]
                 op::F32Eq => fcmp!(f32, u32, |a, b| a == b),
                 #[cfg(feature = "float")]
@@ -937,12 +978,12 @@ fn execute(
                 op::F64Le => fcmp!(f64, u64, |a, b| a <= b),
                 #[cfg(feature = "float")]
                 op::F64Ge => fcmp!(f64, u64, |a, b| a >= b),
-                op::I32Clz => unop!(u32, |a: u32| a.leading_zeros()),
-                op::I32Ctz => unop!(u32, |a: u32| a.trailing_zeros()),
-                op::I32Popcnt => unop!(u32, |a: u32| a.count_ones()),
-                op::I32Add => binop!(u32, u32::wrapping_add),
-                op::I32Sub => binop!(u32, u32::wrapping_sub),
-                op::I32Mul => binop!(u32, u32::wrapping_mul),
+                op::I32Clz => unop_low!(u32, |a: u32| a.leading_zeros()),
+                op::I32Ctz => unop_low!(u32, |a: u32| a.trailing_zeros()),
+                op::I32Popcnt => unop_low!(u32, |a: u32| a.count_ones()),
+                op::I32Add => binop_low!(u32, u32::wrapping_add),
+                op::I32Sub => binop_low!(u32, u32::wrapping_sub),
+                op::I32Mul => binop_low!(u32, u32::wrapping_mul),
                 op::I32DivS => binop_trap!(
                     u32,
                     |a, b| num::i32_div_s(a as i32, b as i32).map(|v| v as u32),
@@ -963,14 +1004,14 @@ fn execute(
                     |a, b| num::i32_rem_u(a as i32, b as i32).map(|v| v as u32),
                     at
                 ),
-                op::I32And => binop!(u32, |a, b| a & b),
-                op::I32Or => binop!(u32, |a, b| a | b),
-                op::I32Xor => binop!(u32, |a, b| a ^ b),
-                op::I32Shl => binop!(u32, |a: u32, b: u32| a.wrapping_shl(b)),
-                op::I32ShrS => binop!(u32, |a: u32, b: u32| (a as i32).wrapping_shr(b) as u32),
-                op::I32ShrU => binop!(u32, |a: u32, b: u32| a.wrapping_shr(b)),
-                op::I32Rotl => binop!(u32, |a: u32, b: u32| a.rotate_left(b % 32)),
-                op::I32Rotr => binop!(u32, |a: u32, b: u32| a.rotate_right(b % 32)),
+                op::I32And => binop_low!(u32, |a, b| a & b),
+                op::I32Or => binop_low!(u32, |a, b| a | b),
+                op::I32Xor => binop_low!(u32, |a, b| a ^ b),
+                op::I32Shl => binop_low!(u32, |a: u32, b: u32| a.wrapping_shl(b)),
+                op::I32ShrS => binop_low!(u32, |a: u32, b: u32| (a as i32).wrapping_shr(b) as u32),
+                op::I32ShrU => binop_low!(u32, |a: u32, b: u32| a.wrapping_shr(b)),
+                op::I32Rotl => binop_low!(u32, |a: u32, b: u32| a.rotate_left(b % 32)),
+                op::I32Rotr => binop_low!(u32, |a: u32, b: u32| a.rotate_right(b % 32)),
                 op::I64Clz => unop!(u64, |a: u64| a.leading_zeros() as u64),
                 op::I64Ctz => unop!(u64, |a: u64| a.trailing_zeros() as u64),
                 op::I64Popcnt => unop!(u64, |a: u64| a.count_ones() as u64),
@@ -1007,9 +1048,9 @@ fn execute(
                 op::I64Rotl => binop!(u64, |a: u64, b: u64| a.rotate_left((b % 64) as u32)),
                 op::I64Rotr => binop!(u64, |a: u64, b: u64| a.rotate_right((b % 64) as u32)),
                 #[cfg(feature = "float")]
-                op::F32Abs => unop!(u32, |a: u32| a & 0x7fff_ffff),
+                op::F32Abs => unop_low!(u32, |a: u32| a & 0x7fff_ffff),
                 #[cfg(feature = "float")]
-                op::F32Neg => unop!(u32, |a: u32| a ^ 0x8000_0000),
+                op::F32Neg => unop_low!(u32, |a: u32| a ^ 0x8000_0000),
                 #[cfg(feature = "float")]
                 op::F32Ceil => f32op1!(num::f32_ceil),
                 #[cfg(feature = "float")]
@@ -1034,7 +1075,7 @@ fn execute(
                 op::F32Max => f32op2!(num::f32_max),
                 #[cfg(feature = "float")]
                 op::F32Copysign => {
-                    binop!(u32, |a: u32, b: u32| (a & 0x7fff_ffff) | (b & 0x8000_0000))
+                    binop_low!(u32, |a: u32, b: u32| (a & 0x7fff_ffff) | (b & 0x8000_0000))
                 }
                 #[cfg(feature = "float")]
                 op::F64Abs => unop!(u64, |a: u64| a & 0x7fff_ffff_ffff_ffff),
@@ -1067,7 +1108,7 @@ fn execute(
                     binop!(u64, |a: u64, b: u64| (a & 0x7fff_ffff_ffff_ffff)
                         | (b & 0x8000_0000_0000_0000))
                 }
-                op::I32WrapI64 => unop!(u64, |a: u64| a as u32),
+                op::I32WrapI64 => unop_low!(u64, |a: u64| a as u32),
                 #[cfg(feature = "float")]
                 op::I32TruncF32S => trunc!(
                     |b| num::i32_trunc_f32_s(f32::from_bits(b as u32)).map(|v| v as u32 as u64),
@@ -1112,16 +1153,16 @@ fn execute(
                 ),
                 #[cfg(feature = "float")]
                 op::F32ConvertI32S => {
-                    unop!(u64, |a: u64| (a as u32 as i32 as f32).to_bits() as u64)
+                    unop_low!(u64, |a: u64| (a as u32 as i32 as f32).to_bits())
                 }
                 #[cfg(feature = "float")]
-                op::F32ConvertI32U => unop!(u64, |a: u64| (a as u32 as f32).to_bits() as u64),
+                op::F32ConvertI32U => unop_low!(u64, |a: u64| (a as u32 as f32).to_bits() as u64),
                 #[cfg(feature = "float")]
-                op::F32ConvertI64S => unop!(u64, |a: u64| (a as i64 as f32).to_bits() as u64),
+                op::F32ConvertI64S => unop_low!(u64, |a: u64| (a as i64 as f32).to_bits() as u64),
                 #[cfg(feature = "float")]
-                op::F32ConvertI64U => unop!(u64, |a: u64| (a as f32).to_bits() as u64),
+                op::F32ConvertI64U => unop_low!(u64, |a: u64| (a as f32).to_bits() as u64),
                 #[cfg(feature = "float")]
-                op::F32DemoteF64 => unop!(u64, |a: u64| num::f32_demote_f64(f64::from_bits(a))
+                op::F32DemoteF64 => unop_low!(u64, |a: u64| num::f32_demote_f64(f64::from_bits(a))
                     .to_bits() as u64),
                 #[cfg(feature = "float")]
                 op::F64ConvertI32S => unop!(u64, |a: u64| (a as u32 as i32 as f64).to_bits()),
@@ -1187,6 +1228,21 @@ fn execute(
         result
     })();
     *fuel_slot = rest.wrapping_add(chunk as u64).wrapping_sub(1);
+    // Values handed out, a call's results and a host call's arguments, leave zero-extended;
+    // done here rather than in the loop, where it would cost registers.
+    match result {
+        Ok(Exit::Done(Outcome::Returned)) => {
+            let n = (*results).min(vals.len());
+            zero_extend_narrow(&mut vals[..n], module.func_sig(st_regs.func).results);
+        }
+        Ok(Exit::Done(Outcome::HostCall { id, caller })) => {
+            let ty = host_type(module, HOST_BIT | id as u64, slots, caller, arena);
+            let sp = st_regs.sp.min(vals.len());
+            let first = sp.saturating_sub(ty.params.len());
+            zero_extend_narrow(&mut vals[first..sp], ty.params);
+        }
+        _ => {}
+    }
     result
 }
 
@@ -1257,8 +1313,8 @@ fn host_call(
     *pause = Pause::Host {
         id: target as u32,
         caller: regs.slot,
-        args: ty.0,
-        results: ty.1,
+        args: ty.params.len() as u32,
+        results: ty.results.len() as u32,
     };
     Ok(Exit::Done(Outcome::HostCall {
         id: target as u32,
@@ -1266,24 +1322,39 @@ fn host_call(
     }))
 }
 
-/// Parameter and result counts of host function `target` as seen from `slot`: the
-/// first import of that module that maps to it declares them (all such imports were
-/// checked to have the host function's type).
-fn host_type(
-    module: &Module<'_, '_>,
+/// The type of host function `target` as seen from `slot`: the first import of that
+/// module that maps to it declares it (all such imports were checked to have the host
+/// function's type).
+fn host_type<'w>(
+    module: &Module<'w, '_>,
     target: u64,
     slots: &[InstanceSlot<'_, '_>],
     slot: u32,
     arena: &[u64],
-) -> (u32, u32) {
+) -> FuncType<'w> {
     let info = slots[slot as usize].info;
     for i in 0..module.counts().imported_funcs {
         if arena[info.func_imports as usize + i as usize] == target {
-            let ty = module.func_sig(i);
-            return (ty.params.len() as u32, ty.results.len() as u32);
+            return module.func_sig(i);
         }
     }
-    (0, 0)
+    FuncType {
+        params: &[],
+        results: &[],
+    }
+}
+
+/// Clears the high halves of the i32 and f32 values among `values` (typed by `types`,
+/// one value-type byte each). Inside the interpreter those halves are unspecified (see
+/// [`unchecked::set_low`]); values handed out, a host call's arguments and a call's
+/// results, are zero-extended as [`Value::to_bits`](super::value::Value::to_bits) makes
+/// them.
+fn zero_extend_narrow(values: &mut [u64], types: &[u8]) {
+    for (v, &t) in values.iter_mut().zip(types) {
+        if t == ValType::I32 as u8 || t == ValType::F32 as u8 {
+            *v &= 0xffff_ffff;
+        }
+    }
 }
 
 /// Pushes a frame for `f` (a defined function of any instance).
