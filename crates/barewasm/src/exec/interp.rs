@@ -9,9 +9,9 @@
 //!
 //! An i32 or f32 value occupies the low half of its slot, and the high half is
 //! unspecified: instructions producing one write only the low half
-//! ([`unchecked::set_low`]), and every instruction consuming one reads only the low half
+//! (`unchecked::set_low`), and every instruction consuming one reads only the low half
 //! (`as u32`). Copies (locals, globals, `select`, branches) move whole slots. Values
-//! handed out of [`execute`], a call's results and a host call's arguments, are
+//! handed out of the loop, a call's results and a host call's arguments, are
 //! zero-extended as [`Value::to_bits`](super::value::Value::to_bits) makes them, so the
 //! API sees the same slots as before. Debug builds put a marker in the high halves, so a
 //! consumer that reads one fails the tests (`tests/narrow_values.rs`, the spec suite).
