@@ -5,7 +5,8 @@
 # from scripts/qemu.sh (the `bench` firmware image, "instructions: bench ...").
 #
 #   bench/insns.sh            one line per workload: name and instructions
-#   bench/insns.sh --peers    the same workloads on barewasm, wasmi, Wasm3 and tinywasm through
+#   bench/insns.sh --peers    the same workloads on barewasm (plain and prepared: side table
+#                             stored, sequences fused), wasmi, Wasm3 and tinywasm through
 #                             the bench binary (`--once`), each a run minus a run with n = 0
 #                             (so load and translation drop out), with ratios to wasmi.
 #                             About a minute. wasefire is left out: at 60-90x wasmi's time
@@ -29,13 +30,13 @@ if [ "${1:-}" = --peers ]; then
   (cd bench && cargo build --quiet --release --locked)
   bin=bench/target/release/barewasm-bench
   out=$(mktemp)
-  for rt in wasmi barewasm wasm3 tinywasm; do
+  for rt in wasmi barewasm "barewasm prepared" wasm3 tinywasm; do
     for w in "${WORKLOADS[@]}"; do
       read -r name n <<<"$w"
       # The two runs of a pair in parallel: this machine has two cores.
       full=$(mktemp); count "$bin" --once "$rt" "$name" "$n" >"$full" &
       zero=$(count "$bin" --once "$rt" "$name" 0); wait
-      echo "$rt $name $(( $(cat "$full") - zero ))" | tee -a "$out" >&2
+      echo "${rt// /-} $name $(( $(cat "$full") - zero ))" | tee -a "$out" >&2
       rm -f "$full"
     done
   done

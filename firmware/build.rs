@@ -5,7 +5,8 @@
 //!   them, so they stay in flash (.rodata) and are executed in place.
 //! - `../guests/wasm/demo.wasm` (the Rust-compiled guest) and `bench.wasm` (the benchmark
 //!   workloads) are copied to `$OUT_DIR`; if one does not exist yet, an empty file is
-//!   written and the image using it reports it missing.
+//!   written and the image using it reports it missing. `bench.prepared.wasm` is
+//!   `bench.wasm` as `barewasm prepare` writes it.
 //! - `BAREWASM_SPEC_BLOB` names a blob made by `spec-pack`; the `spec` image embeds it (an
 //!   empty blob without it).
 
@@ -43,6 +44,15 @@ fn main() {
         println!("cargo:rerun-if-changed={}", wasm.display());
         copy_or_empty(&wasm, &out.join(format!("{guest}.wasm")));
     }
+    // The bench workloads also as `barewasm prepare` writes them (side table in flash,
+    // sequences fused), under the bench image's limits.
+    let bench = fs::read(out.join("bench.wasm")).expect("bench.wasm");
+    let prepared = match bench.is_empty() {
+        true => Vec::new(),
+        false => barewasm_cli::prepare::prepare(&bench, &BENCH_LIMITS)
+            .unwrap_or_else(|e| panic!("preparing bench.wasm: {e}")),
+    };
+    fs::write(out.join("bench.prepared.wasm"), prepared).expect("write bench.prepared.wasm");
 
     println!("cargo:rerun-if-env-changed=BAREWASM_SPEC_BLOB");
     match env::var_os("BAREWASM_SPEC_BLOB") {
@@ -55,6 +65,14 @@ fn main() {
         None => fs::write(out.join("spec.bin"), b"").expect("write empty blob"),
     }
 }
+
+/// `src/bin/bench.rs`'s limits.
+const BENCH_LIMITS: barewasm::Limits = barewasm::Limits {
+    max_nesting: 64,
+    max_function_slots: 256,
+    value_stack_slots: 1024,
+    max_call_depth: 256,
+};
 
 fn copy_or_empty(from: &Path, to: &Path) {
     match fs::read(from) {

@@ -120,20 +120,23 @@ done
 step "time slicing: an endless loop and the Rust guest share the core in fuel slices"
 qemu "$images/timeslice" 0 timeslice
 
-step "benchmark workloads (guests/wasm/bench.wasm), results checked against the host CLI"
+step "benchmark workloads (guests/wasm/bench.wasm), plain and prepared, results checked against the host CLI"
 # The host benchmark's n over 10 (bench/src/main.rs); the image runs one per QEMU run, and
-# `load` only validates and instantiates, for the instruction-count baseline.
+# `load` only validates and instantiates, for the instruction-count baseline. Named
+# `bench-prepared`, it runs the module `barewasm prepare` writes (sequences fused).
 bench_workloads=("sha256 20" "crc32 40" "lzss 4" "json 40" "fft 25" "sort 3" "recursion 40" "coremark 20")
-qemu "$images/bench" 0 bench load
-for w in "${bench_workloads[@]}"; do
-  read -r name n <<<"$w"
-  qemu "$images/bench" 0 bench "$name" "$n"
-  want=$(cd .. && cargo run --quiet -p barewasm-cli -- run guests/wasm/bench.wasm --invoke "$name" "$n")
-  got=$(sed -n "s/^bench: $name($n) = //p" "$out/bench-$name.log")
-  if [ "$got" != "$want" ]; then
-    echo "FAILED: bench $name($n): '$got' on the target, '$want' on the host"
-    failures=$((failures + 1))
-  fi
+for b in bench bench-prepared; do
+  qemu "$images/bench" 0 "$b" load
+  for w in "${bench_workloads[@]}"; do
+    read -r name n <<<"$w"
+    qemu "$images/bench" 0 "$b" "$name" "$n"
+    want=$(cd .. && cargo run --quiet -p barewasm-cli -- run guests/wasm/bench.wasm --invoke "$name" "$n")
+    got=$(sed -n "s/^bench: $name($n) = //p" "$out/$b-$name.log")
+    if [ "$got" != "$want" ]; then
+      echo "FAILED: $b $name($n): '$got' on the target, '$want' on the host"
+      failures=$((failures + 1))
+    fi
+  done
 done
 
 step "MPU: each access outside the 96 KiB must fault"
@@ -181,10 +184,12 @@ for p in kernel guest host traps; do
   grep '^FIGURES' "$out/programs-$p.log" || true
   echo "instructions: $p $(($(insns "programs-$p") - boot)) (run minus boot-only run, $boot)"
 done
-load=$(insns bench-load)
-for w in "${bench_workloads[@]}"; do
-  read -r name n <<<"$w"
-  echo "instructions: bench $name($n) $(($(insns "bench-$name") - load)) (run minus load-only run, $load)"
+for b in bench bench-prepared; do
+  load=$(insns "$b-load")
+  for w in "${bench_workloads[@]}"; do
+    read -r name n <<<"$w"
+    echo "instructions: $b $name($n) $(($(insns "$b-$name") - load)) (run minus load-only run, $load)"
+  done
 done
 grep '^timeslice:' "$out/timeslice.log" || true
 echo "instructions: timeslice $(($(insns timeslice) - boot)) (run minus boot-only run)"

@@ -196,6 +196,15 @@ impl CmdLine {
         line
     }
 
+    /// The image name: the first word.
+    pub fn program(&self) -> &str {
+        core::str::from_utf8(&self.buf[..self.len])
+            .unwrap_or("")
+            .split_ascii_whitespace()
+            .next()
+            .unwrap_or("")
+    }
+
     /// The words after the image name.
     pub fn args(&self) -> impl Iterator<Item = &str> {
         core::str::from_utf8(&self.buf[..self.len])

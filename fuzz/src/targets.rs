@@ -202,7 +202,8 @@ fn expect_valid(result: Result<obs::Observation, NotRun>) -> Option<obs::Observa
 
 /// `execute`: terminating wasm-smith modules, with every import provided by the host,
 /// instantiate and every exported function runs (arguments from the input) without a
-/// panic; calls fail only with traps or exhaustion.
+/// panic; calls fail only with traps or exhaustion. The module prepared (`barewasm
+/// prepare`: side table stored, sequences fused) then runs the same.
 pub fn execute(data: &[u8]) {
     if data.starts_with(MAGIC) {
         if terminates_trivially(data) {
@@ -221,8 +222,34 @@ pub fn execute(data: &[u8]) {
     };
     let reserve = u.int_in_range(0..=64).unwrap_or(0);
     let cfg = exec_run_config(reserve, true);
-    let mut args = |_: &str, params: &[barewasm::ValType]| smith::args(&mut u, params);
-    expect_valid(bare::run(&bytes, &cfg, &mut args));
+    let mut given = Vec::new();
+    let mut args = |_: &str, params: &[barewasm::ValType]| {
+        let a = smith::args(&mut u, params);
+        given.push(a.clone());
+        a
+    };
+    let Some(plain) = expect_valid(bare::run(&bytes, &cfg, &mut args)) else {
+        return;
+    };
+    check_fused(&bytes, &cfg, given, &plain);
+}
+
+/// The module as `barewasm prepare` writes it (side table stored, sequences fused) must
+/// run exactly as it did plain (`plain`), with the same arguments (`given`, in order).
+fn check_fused(bytes: &[u8], cfg: &RunConfig, given: Vec<Vec<obs::Val>>, plain: &obs::Observation) {
+    let prepared = barewasm_cli::prepare::prepare(bytes, &cfg.validate)
+        .unwrap_or_else(|e| panic!("prepare rejects a module barewasm ran: {e}"));
+    let mut given = given.into_iter();
+    let mut args = |_: &str, _: &[barewasm::ValType]| given.next().unwrap_or_default();
+    let fused = match bare::run(&prepared, cfg, &mut args) {
+        Ok(o) => o,
+        Err(e) => panic!("the prepared module does not run: {e:?}"),
+    };
+    assert_eq!(
+        format!("{fused:?}"),
+        format!("{plain:?}"),
+        "the prepared (fused) module ran differently"
+    );
 }
 
 /// `differential`: terminating wasm-smith modules without imports run on barewasm and on

@@ -23,16 +23,21 @@ fn usage() -> String {
 usage:
   barewasm validate [LIMITS] FILE...         decode and validate modules
   barewasm plan [LIMITS] [--json] FILE       memory plan: buffer sizes for firmware
-  barewasm prepare [LIMITS] FILE -o OUT      validate FILE and write it to OUT with its
+  barewasm prepare [LIMITS] [--no-fuse] FILE -o OUT
+                                             validate FILE and write it to OUT with its
                                              side table precomputed (custom section
                                              `barewasm.side`): the device checks it
                                              while validating and keeps it in flash,
-                                             so it takes no RAM
+                                             so it takes no RAM; frequent instruction
+                                             sequences are fused (checked the same
+                                             way; faster, but barewasm-only), unless
+                                             --no-fuse
   barewasm run [LIMITS] [--fuel N] FILE [--invoke NAME] [ARGS...]
                                              run export NAME (default _start); prints
                                              results as `7:i32`, one per line; with
-                                             --fuel, at most N instructions, and the
-                                             fuel used on stderr
+                                             --fuel, at most N instructions (a fused
+                                             sequence counts as one), and the fuel
+                                             used on stderr
                                              (--fuel-slice N: run in slices of N,
                                              resuming after each: same results)
   barewasm wast FILE...                      run spec scripts (.wast); last line is
@@ -238,9 +243,11 @@ fn prepare(args: &[OsString]) -> ExitCode {
     // `-o OUT` is this command's own; the rest are the usual options.
     let mut rest = Vec::new();
     let mut output = None;
+    let mut fuse = true;
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.to_str() {
+            Some("--no-fuse") => fuse = false,
             Some("-o" | "--output") => match it.next() {
                 Some(o) => output = Some(PathBuf::from(o)),
                 None => return usage_error("prepare: -o needs a file name", false),
@@ -255,7 +262,7 @@ fn prepare(args: &[OsString]) -> ExitCode {
     let Some(output) = output else {
         return usage_error("prepare: no output given (-o OUT)", false);
     };
-    let prepared = match barewasm_cli::prepare::prepare(&bytes, &o.limits) {
+    let prepared = match barewasm_cli::prepare::prepare_with(&bytes, &o.limits, fuse) {
         Ok(p) => p,
         Err(e) => return ExitCode::from(report_error(&name, &e)),
     };
@@ -272,8 +279,13 @@ fn prepare(args: &[OsString]) -> ExitCode {
         ));
         return ExitCode::from(USAGE);
     }
+    let fused = match fuse {
+        true => barewasm_cli::prepare::fuse(&mut barewasm_cli::prepare::unprepare(&prepared)),
+        false => 0,
+    };
     out(&format!(
-        "{}: {} side-table entries ({} B) in custom section `{}`; module state {} B\n",
+        "{}: {} side-table entries ({} B) in custom section `{}`; {fused} sequences fused; \
+         module state {} B\n",
         output.display(),
         plan.side_table_entries,
         plan.side_table_entries * 8,

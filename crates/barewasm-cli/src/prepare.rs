@@ -1,11 +1,19 @@
-//! `barewasm prepare`: the side table computed on the host and stored in the module.
+//! `barewasm prepare`: the side table computed on the host and stored in the module, and
+//! frequent instruction sequences fused.
 //!
 //! A prepared module is the input plus one custom section, [`SECTION_NAME`], holding the
 //! side table (format in [`barewasm::module::side_table`]). On the device `Module::new`
 //! checks it while validating and then reads it from the module's bytes, so it costs no
 //! RAM; a table that does not match the code is rejected.
+//!
+//! Unless asked not to, it also fuses (see [`barewasm::binary::fused`]): the first opcode
+//! of each sequence in the fused table is overwritten with its fused opcode, and a
+//! [`FUSED_SECTION`] custom section enables them. Such a module runs only on barewasm;
+//! `--no-fuse` keeps the code standard.
 
+use barewasm::binary::fused::{self, SECTION_NAME as FUSED_SECTION};
 use barewasm::binary::reader::Reader;
+use barewasm::binary::sections::{SectionId, Sections};
 use barewasm::module::side_table::{FORMAT_VERSION, SECTION_NAME};
 use barewasm::{Error, Limits};
 
@@ -15,7 +23,13 @@ use crate::load::Buffers;
 /// byte for byte). Bytes that do not parse as sections are returned unchanged, for
 /// validation to report.
 pub fn strip_side_table(bytes: &[u8]) -> Vec<u8> {
-    let Some(spans) = side_sections(bytes) else {
+    without_custom(bytes, SECTION_NAME)
+}
+
+/// `bytes` without the custom sections named `name`, or unchanged if the sections do not
+/// parse.
+fn without_custom(bytes: &[u8], name: &str) -> Vec<u8> {
+    let Some(spans) = custom_sections(bytes, name) else {
         return bytes.to_vec();
     };
     let mut out = Vec::with_capacity(bytes.len());
@@ -28,9 +42,113 @@ pub fn strip_side_table(bytes: &[u8]) -> Vec<u8> {
     out
 }
 
-/// The byte ranges of the side-table custom sections, or `None` if the sections do not
+/// `bytes` as they were before [`prepare`]: without side-table and fused sections, and
+/// with every fused opcode turned back into the opcode it stands for. Bytes that do not
+/// parse are returned as far as they could be restored, for validation to report.
+pub fn unprepare(bytes: &[u8]) -> Vec<u8> {
+    let mut out = strip_side_table(bytes);
+    if custom_sections(&out, FUSED_SECTION).is_some_and(|s| !s.is_empty()) {
+        for_each_instr(&mut out, true, |code, pos| {
+            if let Some(f) = fused::lookup(code[pos]) {
+                code[pos] = f.seq[0];
+            }
+        });
+        out = without_custom(&out, FUSED_SECTION);
+    }
+    out
+}
+
+/// Calls `f(code, pos)` at the opcode of every instruction of every function body, in
+/// order, stopping at the first that does not decode. `f` may change the byte at `pos`
+/// (only to one that decodes to the same instruction length).
+fn for_each_instr(code: &mut [u8], fused: bool, mut f: impl FnMut(&mut [u8], usize)) {
+    let Ok(sections) = Sections::index(code) else {
+        return;
+    };
+    let Some(range) = sections.get(SectionId::Code) else {
+        return;
+    };
+    let mut bodies = Vec::new();
+    let mut r = Reader::at(code, range.start as usize, range.end as usize);
+    let Ok(n) = r.u32() else { return };
+    for _ in 0..n {
+        let Ok(size) = r.count() else { return };
+        let start = r.pos();
+        if r.skip(size).is_err() {
+            return;
+        }
+        bodies.push((start, start + size));
+    }
+    for (start, end) in bodies {
+        let mut r = Reader::at(code, start, end);
+        let Ok(groups) = r.u32() else { return };
+        for _ in 0..groups {
+            if r.u32().is_err() || r.u8().is_err() {
+                return;
+            }
+        }
+        let mut pos = r.pos();
+        while pos < end {
+            f(code, pos);
+            let mut r = Reader::at(code, pos, end);
+            if fused::read_instr(&mut r, fused).is_err() {
+                return;
+            }
+            pos = r.pos();
+        }
+    }
+}
+
+/// Fuses `bytes`, a valid module without fused opcodes: overwrites the first opcode of
+/// every sequence in [`fused::TABLE`] whose immediates are one byte each, left to right
+/// and the longest first where several start at one instruction, and returns how many
+/// were fused. The caller adds the
+/// section that enables them ([`fused_section`]).
+pub fn fuse(bytes: &mut [u8]) -> usize {
+    // Opcode positions first, then matching on the unchanged bytes.
+    let mut starts = Vec::new();
+    for_each_instr(bytes, false, |_, pos| starts.push(pos));
+    let mut by_length: Vec<&fused::Fused> = fused::TABLE.iter().collect();
+    by_length.sort_by_key(|f| core::cmp::Reverse(f.seq.len()));
+    let mut count = 0;
+    let mut i = 0;
+    while i < starts.len() {
+        // Each instruction of the sequence with its opcode and a one-byte immediate, if
+        // any (the next instruction starts right after it).
+        let found = by_length.iter().find(|f| {
+            f.seq.len() < starts.len() - i
+                && f.seq.iter().enumerate().all(|(k, &op)| {
+                    let (at, next) = (starts[i + k], starts[i + k + 1]);
+                    bytes[at] == op && next - at == 1 + fused::has_immediate(op) as usize
+                })
+        });
+        match found {
+            Some(f) => {
+                bytes[starts[i]] = f.code;
+                count += 1;
+                i += f.seq.len();
+            }
+            None => i += 1,
+        }
+    }
+    count
+}
+
+/// The custom section that enables fused opcodes.
+pub fn fused_section() -> Vec<u8> {
+    let mut contents = Vec::new();
+    leb(&mut contents, FUSED_SECTION.len() as u32);
+    contents.extend_from_slice(FUSED_SECTION.as_bytes());
+    contents.push(fused::FORMAT_VERSION);
+    let mut out = vec![0u8];
+    leb(&mut out, contents.len() as u32);
+    out.extend_from_slice(&contents);
+    out
+}
+
+/// The byte ranges of the custom sections named `name`, or `None` if the sections do not
 /// parse.
-fn side_sections(bytes: &[u8]) -> Option<Vec<(usize, usize)>> {
+fn custom_sections(bytes: &[u8], name: &str) -> Option<Vec<(usize, usize)>> {
     if bytes.len() < 8 {
         return None;
     }
@@ -42,7 +160,7 @@ fn side_sections(bytes: &[u8]) -> Option<Vec<(usize, usize)>> {
         let size = r.count().ok()?;
         let body = r.pos();
         r.skip(size).ok()?;
-        if id == 0 && Reader::at(bytes, body, r.pos()).name().ok()? == SECTION_NAME {
+        if id == 0 && Reader::at(bytes, body, r.pos()).name().ok()? == name {
             spans.push((start, r.pos()));
         }
     }
@@ -78,15 +196,23 @@ pub fn side_section(entries: &[[u8; 8]]) -> Vec<u8> {
     out
 }
 
-/// A prepared module: validates `bytes` (any old side table removed first) under `limits`
-/// and appends its side table as a custom section.
+/// A prepared module: validates `bytes` (any earlier preparation undone first) under
+/// `limits`, fuses it, and appends its side table as a custom section.
 pub fn prepare(bytes: &[u8], limits: &Limits) -> Result<Vec<u8>, Error> {
-    let mut out = strip_side_table(bytes);
+    prepare_with(bytes, limits, true)
+}
+
+/// [`prepare`], fusing only if `fuse` is set (otherwise the result is a standard module).
+pub fn prepare_with(bytes: &[u8], limits: &Limits, fuse: bool) -> Result<Vec<u8>, Error> {
+    let mut out = unprepare(bytes);
     let section = {
         let mut buffers = Buffers::new();
         let (module, _) = buffers.module(&out, limits)?;
         side_section(module.side_table())
     };
+    if fuse && self::fuse(&mut out) > 0 {
+        out.extend_from_slice(&fused_section());
+    }
     out.extend_from_slice(&section);
     Ok(out)
 }

@@ -124,6 +124,10 @@ pub enum ErrorKind {
     /// formed or does not match the code; the offset is the branch, `else` or `end` where
     /// it differs, or the section for a bad header or count.
     BadSideTable,
+    /// A fused opcode (see [`crate::binary::fused`]) is not followed by the instructions
+    /// it stands for, or the `barewasm.fused` section is badly formed; the offset is the
+    /// fused opcode, or the section.
+    BadFusedInstruction,
     // --- invalid: validation ---
     /// An operand has the wrong type.
     TypeMismatch,
@@ -238,7 +242,9 @@ impl ErrorKind {
             | DataCountMismatch | DataCountMissing | BadValType | BadRefType | BadFuncType
             | BadExternKind | BadLimitsFlag | BadMutability | UnknownOpcode | ZeroByteExpected
             | BadUtf8 | TooManyLocals | BadSegmentFlags | BadFunctionEnd | ConstExprEnd
-            | BadMemArgFlags | BadPageSizeEncoding | BadSideTable => Category::Malformed,
+            | BadMemArgFlags | BadPageSizeEncoding | BadSideTable | BadFusedInstruction => {
+                Category::Malformed
+            }
             TypeMismatch
             | UnknownType
             | UnknownFunction
@@ -313,6 +319,7 @@ impl ErrorKind {
             BadMemArgFlags => "malformed memop flags",
             BadPageSizeEncoding => "invalid custom page size (exponent does not fit)",
             BadSideTable => "precomputed side table does not match the code",
+            BadFusedInstruction => "fused instruction does not match the code",
             TypeMismatch => "type mismatch",
             UnknownType => "unknown type",
             UnknownFunction => "unknown function",

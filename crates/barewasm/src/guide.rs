@@ -71,6 +71,10 @@
 //! 8 bytes per branch target saved). `Module::new` still validates the code and checks
 //! every stored entry against the one it computes, so a wrong or tampered table is
 //! rejected ([`ErrorKind::BadSideTable`](crate::ErrorKind::BadSideTable)), never run.
+//! `prepare` also fuses frequent instruction sequences ([`binary::fused`](crate::binary::fused)):
+//! about a fifth fewer instructions executed on the Cortex-M4, and the module then runs
+//! only on barewasm (`--no-fuse` keeps it standard). A fused sequence costs one unit of
+//! fuel, so a prepared module uses less fuel than the plain one for the same work.
 //!
 //! In firmware the buffers are `static`s, so they take no stack and the linker checks that
 //! they fit in RAM. [`AlignedBuffer`](crate::AlignedBuffer) gives the 8-byte alignment the

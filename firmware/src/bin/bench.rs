@@ -2,7 +2,9 @@
 //! Cortex-M4, one per QEMU run, for executed-instruction counts (#6).
 //!
 //! The command line names one workload and its `n` (`sha256 20`), or `load` to stop after
-//! validation and instantiation: `scripts/qemu.sh` subtracts that run's count from each
+//! validation and instantiation. Named `bench-prepared` (the command line's first word),
+//! the image runs the module as `barewasm prepare` writes it (side table in flash,
+//! sequences fused) instead of the plain one: `scripts/qemu.sh` subtracts that run's count from each
 //! workload's. The result is printed as `bench: WORKLOAD(N) = VALUE:TYPE`, the form
 //! `barewasm run` prints on the host, and the script compares the two.
 //!
@@ -20,6 +22,7 @@ use firmware::harness::{self, Run, Setup};
 use firmware::println;
 
 static BENCH: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/bench.wasm"));
+static PREPARED: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/bench.prepared.wasm"));
 
 /// The host benchmark's limits (`bench/src/runtimes.rs`): enough for the 200-deep
 /// recursion workload with about 25% to spare.
@@ -58,8 +61,9 @@ fn main() -> ! {
     board::init();
     let line = CmdLine::read();
     let mut args = line.args();
+    let prepared = line.program() == "bench-prepared";
     let (Some(name), n) = (args.next(), args.next().and_then(|a| a.parse::<i32>().ok())) else {
-        board::fail("usage: bench WORKLOAD N | bench load");
+        board::fail("usage: bench|bench-prepared WORKLOAD N | bench|bench-prepared load");
     };
     let workload = WORKLOADS.iter().find(|(w, _)| *w == name);
     let Some(pool) = board::open_test_window() else {
@@ -67,7 +71,7 @@ fn main() -> ! {
     };
     let mut resolve = |_: &str, _: &str, _: barewasm::ExternKind| None;
     let setup = Setup {
-        wasm: BENCH,
+        wasm: if prepared { PREPARED } else { BENCH },
         limits: LIMITS,
         memory_room: 0,
         resolve: &mut resolve,

@@ -420,8 +420,16 @@ macro_rules! define_instr {
             /// Decodes one instruction. Unknown opcodes, SIMD included, are malformed.
             #[inline]
             pub fn read(r: &mut Reader<'_>) -> Result<Instr> {
+                let code = r.peek()?;
+                Self::read_as(code, r)
+            }
+
+            /// Decodes the instruction at `r` as if its opcode byte were `code` (a
+            /// [fused](super::fused) opcode stands for the first of its sequence).
+            #[inline]
+            pub fn read_as(code: u8, r: &mut Reader<'_>) -> Result<Instr> {
                 let at = r.pos();
-                let code = r.u8()?;
+                r.u8()?;
                 Ok(match code {
                     $( $code => Instr::$name { $($f: <$ft as Immediate>::read(r)?),* }, )*
                     0xfc => {

@@ -61,6 +61,11 @@ impl<'wasm> Reader<'wasm> {
         self.end - self.pos
     }
 
+    /// The bytes left to read.
+    pub fn rest(&self) -> &'wasm [u8] {
+        self.bytes.get(self.pos..self.end).unwrap_or(&[])
+    }
+
     /// The whole module.
     pub fn module_bytes(&self) -> &'wasm [u8] {
         self.bytes

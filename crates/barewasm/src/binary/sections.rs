@@ -72,6 +72,8 @@ pub struct Sections {
     /// The `barewasm.side` custom section: the whole section (from its id byte), and its
     /// contents after the name.
     side: Option<(Range, Range)>,
+    /// Whether the `barewasm.fused` custom section enables fused opcodes.
+    fused: bool,
 }
 
 impl Sections {
@@ -89,6 +91,12 @@ impl Sections {
     /// The whole side-table custom section, from its id byte, if the module has one.
     pub fn side_table_section(&self) -> Option<Range> {
         self.side.map(|s| s.0)
+    }
+
+    /// Whether the module enables [fused opcodes](super::fused) with a
+    /// [`SECTION_NAME`](super::fused::SECTION_NAME) custom section.
+    pub fn fused(&self) -> bool {
+        self.fused
     }
 
     /// A reader over section `id`'s contents, or an empty reader at the module's end.
@@ -141,7 +149,14 @@ impl Sections {
             if id == 0 {
                 // A custom section: its name must be valid UTF-8; its contents are opaque.
                 let mut c = Reader::at(bytes, start, start + size);
-                if c.name()? == SIDE_TABLE_SECTION {
+                let name = c.name()?;
+                if name == super::fused::SECTION_NAME {
+                    // Exactly the format byte, once.
+                    if s.fused || c.remaining() != 1 || c.u8()? != super::fused::FORMAT_VERSION {
+                        return Err(Error::new(ErrorKind::BadFusedInstruction, id_at));
+                    }
+                    s.fused = true;
+                } else if name == SIDE_TABLE_SECTION {
                     // One side table only: a second would leave which one counts unclear.
                     if s.side.is_some() {
                         return Err(Error::new(ErrorKind::BadSideTable, id_at));

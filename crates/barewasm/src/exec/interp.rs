@@ -28,6 +28,7 @@ use super::store::{is_dropped, set_dropped, table_init, ElemSegment};
 use super::store::{InstanceInfo, InstanceSlot, Memory, Store, HOST_BIT, NO_MAX};
 use super::unchecked;
 use super::value::FuncRef;
+use crate::binary::fused::code as fused_op;
 use crate::binary::opcodes::op;
 use crate::binary::opcodes::Instr;
 use crate::binary::reader::Reader;
@@ -742,6 +743,27 @@ fn execute(
                 }};
             }
 
+            // A fused sequence's immediates are one byte each, at fixed offsets from its
+            // first opcode: a local index, or an `i32.const` value of 7 bits.
+            macro_rules! local_at {
+                ($k:literal) => {
+                    unchecked::get(frame, unchecked::byte(code, pc + $k) as usize)
+                };
+            }
+            macro_rules! const_at {
+                ($k:literal) => {
+                    (((unchecked::byte(code, pc + $k) << 1) as i8) >> 1) as i32 as u32
+                };
+            }
+            // `local.get a; i32.const c; OP`: pushes `a OP c`.
+            macro_rules! local_const_op {
+                ($f:expr) => {{
+                    let v = ($f)(local_at!(1) as u32, const_at!(3));
+                    pc += 5;
+                    push_low!(v);
+                }};
+            }
+
             // Stops before the instruction at `at` for lack of fuel; it runs first on resumption.
             macro_rules! out_of_fuel {
                 ($at:expr) => {{
@@ -1255,6 +1277,54 @@ fn execute(
                         out_of_fuel!(at);
                     }
                 }
+                // Fused sequences, only in modules that enable them (`binary::fused`). Each
+                // costs one unit of fuel, like any instruction, however many instructions it
+                // stands for. Charging the rest exactly (with a fallback to the first
+                // instruction when the chunk ran short) made LLVM keep the chunk in memory
+                // on the Cortex-M4: 2 more instructions per dispatch, more than fusion saves
+                // (measured on the bench workloads: 0.95x the unfused module's
+                // instructions instead of 0.81x, and unprepared modules 1.10x).
+                fused_op::LOCAL_CONST_ADD => local_const_op!(u32::wrapping_add),
+                fused_op::LOCAL_LOCAL_ADD => {
+                    let v = (local_at!(1) as u32).wrapping_add(local_at!(3) as u32);
+                    pc += 5;
+                    push_low!(v);
+                }
+                fused_op::LOCAL_LOCAL => {
+                    let (a, b) = (local_at!(1), local_at!(3));
+                    pc += 4;
+                    push!(a);
+                    push!(b);
+                }
+                fused_op::SET_LOCAL => {
+                    // The set first: `local.set 3; local.get 3` reads the new value.
+                    unchecked::set(frame, unchecked::byte(code, pc + 1) as usize, top!());
+                    unchecked::set(frame, sp - 1, local_at!(3));
+                    pc += 4;
+                }
+                fused_op::TEE_LOCAL => {
+                    unchecked::set(frame, unchecked::byte(code, pc + 1) as usize, top!());
+                    let v = local_at!(3);
+                    pc += 4;
+                    push!(v);
+                }
+                fused_op::CONST_ADD => {
+                    let v = (top!() as u32).wrapping_add(const_at!(1));
+                    pc += 3;
+                    unchecked::set_low(frame, sp - 1, v);
+                }
+                fused_op::LOCAL_ADD => {
+                    let v = (top!() as u32).wrapping_add(local_at!(1) as u32);
+                    pc += 3;
+                    unchecked::set_low(frame, sp - 1, v);
+                }
+                fused_op::CONST_SET => {
+                    let i = unchecked::byte(code, pc + 3) as usize;
+                    unchecked::set_low(frame, i, const_at!(1));
+                    pc += 4;
+                }
+                fused_op::LOCAL_CONST_SHR_U => local_const_op!(|a: u32, c: u32| a.wrapping_shr(c)),
+                fused_op::LOCAL_CONST_SHL => local_const_op!(|a: u32, c: u32| a.wrapping_shl(c)),
                 _ => {
                     unchecked::unreachable_opcode(opcode);
                     break 'run Err(Error::new(ErrorKind::UnknownOpcode, at));

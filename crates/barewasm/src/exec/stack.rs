@@ -125,7 +125,8 @@ impl<'a> Stack<'a> {
     /// Sets the fuel budget for what runs next on this stack.
     ///
     /// Charging is deterministic: every instruction costs 1 unit (a prefixed `0xFC`
-    /// instruction counts once), and `memory.fill`, `memory.copy`, `memory.init`,
+    /// instruction counts once, and so does a [fused](crate::binary::fused) sequence of a
+    /// prepared module, which is one step of the interpreter), and `memory.fill`, `memory.copy`, `memory.init`,
     /// `table.fill`, `table.copy` and `table.init` cost 1 per started
     /// [`BULK_STEP`] bytes or elements (at least 1), so no instruction runs more than
     /// one step between two checks. A call charges its `call` instruction; a host

@@ -14,6 +14,7 @@ mod heapsort;
 
 use core::cell::Cell;
 
+use crate::binary::fused;
 use crate::binary::opcodes::Instr;
 use crate::binary::reader::Reader;
 use crate::binary::sections::{Range, SectionId, Sections};
@@ -47,6 +48,8 @@ pub(crate) struct Ctx<'wasm, 'a> {
     pub n_globals: u32,
     pub n_elems: u32,
     pub data_count: Option<u32>,
+    /// Whether bodies may hold fused opcodes ([`crate::binary::fused`]).
+    pub fused: bool,
 }
 
 impl<'wasm> Ctx<'wasm, '_> {
@@ -310,6 +313,7 @@ impl<'wasm, 's> Module<'wasm, 's> {
                 n_globals: 0,
                 n_elems: 0,
                 data_count: None,
+                fused: sections.fused(),
             };
             let mut mems_w = Cell::from_mut(&mut *memories).as_slice_of_cells().iter();
             let mut datas_w = Cell::from_mut(&mut *datas).as_slice_of_cells().iter();
@@ -973,7 +977,7 @@ fn count_side_entries(bytes: &[u8], s: &Sections) -> Result<usize> {
             body.u8()?;
         }
         while !body.is_empty() {
-            entries += match Instr::read(&mut body)? {
+            entries += match fused::read_instr(&mut body, s.fused())? {
                 Instr::If { .. } | Instr::Else {} | Instr::Br { .. } | Instr::BrIf { .. } => 1,
                 Instr::BrTable { table } => table.count as usize + 1,
                 _ => 0,
