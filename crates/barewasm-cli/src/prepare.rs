@@ -12,6 +12,7 @@
 //! `--no-fuse` keeps the code standard.
 
 use barewasm::binary::fused::{self, SECTION_NAME as FUSED_SECTION};
+use barewasm::binary::opcodes::Instr;
 use barewasm::binary::reader::Reader;
 use barewasm::binary::sections::{SectionId, Sections};
 use barewasm::module::side_table::{FORMAT_VERSION, SECTION_NAME};
@@ -91,7 +92,7 @@ fn for_each_instr(code: &mut [u8], fused: bool, mut f: impl FnMut(&mut [u8], usi
         while pos < end {
             f(code, pos);
             let mut r = Reader::at(code, pos, end);
-            if fused::read_instr(&mut r, fused).is_err() {
+            if Instr::read_with(&mut r, fused).is_err() {
                 return;
             }
             pos = r.pos();

@@ -138,39 +138,49 @@ pub fn lookup(b: u8) -> Option<&'static Fused> {
 /// Checks the fused opcode at `r`'s position against the bytes that follow it, and returns
 /// the opcode of its first instruction, which the byte stands for; `None` if the byte is no
 /// fused opcode. Moves nothing: the caller decodes the first instruction next.
-///
-/// Checked here: each later instruction's opcode, and that every immediate is one byte.
-/// Each instruction of the sequence is then decoded and validated as usual, which checks
-/// the immediates' values and the types.
 pub fn expand(r: &Reader<'_>) -> Result<Option<u8>> {
-    let at = r.pos();
-    let Some(f) = lookup(r.peek()?) else {
-        return Ok(None);
-    };
     let bytes = r.rest();
-    let mut p = 0;
+    match bytes.first().and_then(|&b| lookup(b)) {
+        Some(f) => check(f, &bytes[1..], r.pos()).map(|()| Some(f.seq[0])),
+        None => r.peek().map(|_| None),
+    }
+}
+
+/// Checks that `after`, the bytes after fused opcode `f` (at offset `at`), spell its
+/// sequence: each later instruction's opcode, and every immediate one byte. Each
+/// instruction is then decoded and validated as usual, which checks the immediates'
+/// values and the types.
+fn check(f: &Fused, after: &[u8], at: usize) -> Result<()> {
+    // Offsets in `after`: the first instruction's opcode is the fused byte before it.
+    let mut p = 0usize;
     for (k, &op) in f.seq.iter().enumerate() {
-        let opcode_ok = k == 0 || bytes.get(p) == Some(&op);
+        let opcode_ok = k == 0 || after.get(p) == Some(&op);
+        let opcode_len = (k > 0) as usize;
         let imm = has_immediate(op);
-        let imm_ok = !imm || bytes.get(p + 1).is_some_and(|&b| b < 0x80);
+        let imm_ok = !imm || after.get(p + opcode_len).is_some_and(|&b| b < 0x80);
         if !(opcode_ok && imm_ok) {
             return Err(Error::new(ErrorKind::BadFusedInstruction, at));
         }
-        p += 1 + imm as usize;
+        p += opcode_len + imm as usize;
     }
-    Ok(Some(f.seq[0]))
+    Ok(())
 }
 
-/// Reads one instruction of a body that may hold fused opcodes (`fused`): a fused opcode
-/// is checked with [`expand`] and decoded as the first instruction of its sequence.
-#[inline]
-pub fn read_instr(r: &mut Reader<'_>, fused: bool) -> Result<Instr> {
-    if fused {
-        if let Some(first) = expand(r)? {
-            return Instr::read_as(first, r);
-        }
-    }
-    Instr::read(r)
+/// The instruction fused opcode `code`, at `at`, stands for first, read from `r` (just
+/// after the opcode) once the bytes after it are checked to spell its sequence; an
+/// unknown opcode if `code` is none. For [`Instr::read_with`].
+#[cold]
+pub(super) fn read_first(code: u8, at: usize, r: &mut Reader<'_>) -> Result<Instr> {
+    let Some(f) = lookup(code) else {
+        return Err(Error::new(ErrorKind::UnknownOpcode, at));
+    };
+    check(f, r.rest(), at)?;
+    Ok(match f.seq[0] {
+        op::LocalGet => Instr::LocalGet { local: r.u32()? },
+        op::LocalSet => Instr::LocalSet { local: r.u32()? },
+        op::LocalTee => Instr::LocalTee { local: r.u32()? },
+        _ => Instr::I32Const { value: r.i32()? },
+    })
 }
 
 #[cfg(test)]
@@ -209,11 +219,14 @@ mod tests {
         assert_eq!(expand(&r), Ok(Some(op::LocalGet)));
         assert_eq!(r.pos(), 0);
         let mut r2 = r.clone();
-        assert_eq!(read_instr(&mut r2, true), Ok(Instr::LocalGet { local: 1 }));
+        assert_eq!(
+            Instr::read_with(&mut r2, true),
+            Ok(Instr::LocalGet { local: 1 })
+        );
         assert_eq!(r2.pos(), 2);
         assert_eq!(TABLE[0].byte_len(), 5);
         // Not enabled: an unknown opcode.
-        let e = read_instr(&mut Reader::new(&good), false).unwrap_err();
+        let e = Instr::read_with(&mut Reader::new(&good), false).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::UnknownOpcode);
         // A different last opcode, an immediate of two bytes (i32.const 300, local 128),
         // or the sequence cut short.

@@ -12,7 +12,6 @@
 //! target fields, and the chain is patched when the label's `end` is reached.
 
 use super::Ctx;
-use crate::binary::fused;
 use crate::binary::opcodes::{Instr, Sig};
 use crate::binary::reader::Reader;
 use crate::binary::types::{BlockType, FuncType, ValType};
@@ -243,7 +242,7 @@ impl<'c, 'wasm, 'a, 'd> FuncValidator<'c, 'wasm, 'a, 'd> {
             let at = r.pos();
             #[cfg(not(feature = "float"))]
             let opcode = r.peek()?;
-            let instr = fused::read_instr(r, self.ctx.fused)?;
+            let instr = Instr::read_with(r, self.ctx.fused)?;
             #[cfg(not(feature = "float"))]
             if crate::binary::opcodes::computes_float(opcode, &instr) {
                 return Err(Error::new(ErrorKind::FloatUnsupported, at));

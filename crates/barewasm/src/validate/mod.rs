@@ -14,7 +14,6 @@ mod heapsort;
 
 use core::cell::Cell;
 
-use crate::binary::fused;
 use crate::binary::opcodes::Instr;
 use crate::binary::reader::Reader;
 use crate::binary::sections::{Range, SectionId, Sections};
@@ -977,7 +976,7 @@ fn count_side_entries(bytes: &[u8], s: &Sections) -> Result<usize> {
             body.u8()?;
         }
         while !body.is_empty() {
-            entries += match fused::read_instr(&mut body, s.fused())? {
+            entries += match Instr::read_with(&mut body, s.fused())? {
                 Instr::If { .. } | Instr::Else {} | Instr::Br { .. } | Instr::BrIf { .. } => 1,
                 Instr::BrTable { table } => table.count as usize + 1,
                 _ => 0,
