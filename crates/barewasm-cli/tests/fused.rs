@@ -29,7 +29,11 @@ const ALL: &str = r#"(module
     local.get $b i32.const 35 i32.shl nop i32.xor nop
     local.get $y i32.const -64 i32.add nop i32.xor nop
     local.get $y i32.const 63 i32.shl nop i32.xor nop
-    local.get $a i32.const 64 i32.add nop i32.xor nop i32.xor)
+    local.get $a i32.const 64 i32.add nop i32.xor nop
+    (block (block (block (block nop)))) nop
+    (block (block nop)) nop
+    (block (result i32) local.get $b) nop i32.xor nop
+    i32.xor)
   (func (export "load") (param i32) (result i32)
     local.get 0 i32.const 1 i32.add i32.load offset=4)
   (func (export "loop") (param $n i32) (result i32) (local $s i32)

@@ -8,7 +8,8 @@
 //! (0xd7 upward). Every other byte stays as it was, so:
 //!
 //! - code offsets, and with them the side table and every error offset, are unchanged;
-//! - no sequence contains a control instruction, so no branch lands inside one;
+//! - no sequence contains a control instruction but `block`, which does nothing at run
+//!   time and whose label's target is after its `end`: a sequence runs straight through;
 //! - undoing the fusion is overwriting those bytes back (`barewasm prepare` does it before
 //!   preparing a module again).
 //!
@@ -31,6 +32,7 @@
 
 use super::opcodes::{op, Instr};
 use super::reader::Reader;
+use super::types::BlockType;
 use crate::error::{Error, ErrorKind, Result};
 
 /// Name of the custom section that enables fused opcodes.
@@ -71,6 +73,9 @@ fused_table! {
     0xde CONST_SET "i32.const+local.set" [I32Const LocalSet];
     0xdf LOCAL_CONST_SHR_U "local.get+i32.const+i32.shr_u" [LocalGet I32Const I32ShrU];
     0xe0 LOCAL_CONST_SHL "local.get+i32.const+i32.shl" [LocalGet I32Const I32Shl];
+    0xe1 BLOCK_BLOCK "block+block" [Block Block];
+    0xe2 BLOCK4 "block+block+block+block" [Block Block Block Block];
+    0xe3 BLOCK_LOCAL "block+local.get" [Block LocalGet];
 }
 
 /// One fused opcode.
@@ -97,18 +102,20 @@ impl Fused {
     }
 }
 
-/// Whether `op`, an instruction fused sequences may hold, has an immediate: a local index
-/// or an `i32.const` value. Fused sequences only hold those whose immediate is one byte
-/// (local 0 to 127, constant -64 to 63), so the interpreter reads them at fixed offsets.
+/// Whether `op`, an instruction fused sequences may hold, has an immediate: a local index,
+/// an `i32.const` value or a block type. Fused sequences only hold those whose immediate
+/// is one byte (local 0 to 127, constant -64 to 63, a block type other than a type index
+/// of 64 or more), so the interpreter reads them at fixed offsets.
 pub const fn has_immediate(op: u8) -> bool {
     matches!(
         op,
-        op::LocalGet | op::LocalSet | op::LocalTee | op::I32Const
+        op::LocalGet | op::LocalSet | op::LocalTee | op::I32Const | op::Block
     )
 }
 
 /// The instructions fused sequences may hold: those with a one-byte immediate, and i32
-/// arithmetic without one.
+/// arithmetic without one. `block` is the one control instruction: it does nothing at run
+/// time, and its label's target is after its `end`, so the sequence stays straight-line.
 const fn fusable(b: u8) -> bool {
     has_immediate(b) || matches!(b, op::I32Add | op::I32ShrU | op::I32Shl)
 }
@@ -179,6 +186,9 @@ pub(super) fn read_first(code: u8, at: usize, r: &mut Reader<'_>) -> Result<Inst
         op::LocalGet => Instr::LocalGet { local: r.u32()? },
         op::LocalSet => Instr::LocalSet { local: r.u32()? },
         op::LocalTee => Instr::LocalTee { local: r.u32()? },
+        op::Block => Instr::Block {
+            ty: BlockType::read(r)?,
+        },
         _ => Instr::I32Const { value: r.i32()? },
     })
 }

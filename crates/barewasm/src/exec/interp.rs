@@ -1325,6 +1325,14 @@ fn execute(
                 }
                 fused_op::LOCAL_CONST_SHR_U => local_const_op!(|a: u32, c: u32| a.wrapping_shr(c)),
                 fused_op::LOCAL_CONST_SHL => local_const_op!(|a: u32, c: u32| a.wrapping_shl(c)),
+                // A `block` does nothing at run time (its label's branches use the side table).
+                fused_op::BLOCK_BLOCK => pc += 4,
+                fused_op::BLOCK4 => pc += 8,
+                fused_op::BLOCK_LOCAL => {
+                    let v = local_at!(3);
+                    pc += 4;
+                    push!(v);
+                }
                 _ => {
                     unchecked::unreachable_opcode(opcode);
                     break 'run Err(Error::new(ErrorKind::UnknownOpcode, at));
