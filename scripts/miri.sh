@@ -25,7 +25,7 @@ cargo +nightly miri test -p barewasm --lib --test hostile_exec --test narrow_val
 cargo +nightly miri test -p barewasm --test fuel "${soft[@]}" -- \
   a_paused_stack_resumes_only_on_the_store_that_paused_it
 # The fused opcodes' arms (fixed-offset unchecked reads) on a module prepared by the CLI.
-cargo +nightly miri test -p barewasm-cli --test fused "${soft[@]}" -- \
+cargo +nightly miri test -p barewasm -p barewasm-cli --test fused "${soft[@]}" -- \
   fused_code_computes_what_the_sequences_do a_trap_after_a_fused_sequence_is_at_its_instruction
 echo "miri, runtime tests: $(( $(date +%s) - start )) s"
 

@@ -144,7 +144,9 @@ pub fn run(
     let inst = store
         .instantiate(&module, Some(&mut memory), &mut resolve)
         .map_err(RunError::Wasm)?;
-    let mut stack_buf = vec![0u8; Stack::bytes_for(limits)];
+    // `bytes_for` counts an 8-aligned buffer; a `Vec<u8>` need not be one (under Miri it
+    // is not), and the bytes skipped to align must not come off the stack.
+    let mut stack_buf = vec![0u8; Stack::bytes_for(limits) + 8];
     let mut stack = Stack::new(&mut stack_buf, limits).map_err(RunError::Wasm)?;
     let mut host = CliHost { out };
     let mut meter = Meter::new(metering);
