@@ -20,10 +20,13 @@
 //!
 //! A module enables fused opcodes with a custom section named [`SECTION_NAME`] holding one
 //! byte, [`FORMAT_VERSION`]; without it they are unknown opcodes, as the spec requires.
-//! The validator never trusts a fused opcode: [`expand`] checks that the bytes after it
-//! spell out its sequence, and the validator then types the sequence instruction by
-//! instruction as if the first byte were the original opcode. A tampered byte is either
-//! a sequence that validates on its own or [`BadFusedInstruction`](ErrorKind::BadFusedInstruction).
+//! The validator never trusts a fused opcode: where the decoder meets an unknown opcode
+//! ([`Instr::read_with`]), it checks that the bytes after it spell out its sequence, and
+//! the validator then types the sequence instruction by instruction as if the first byte
+//! were the original opcode. A tampered byte is either a sequence that validates on its
+//! own or [`BadFusedInstruction`](ErrorKind::BadFusedInstruction). The interpreter's
+//! fixed-offset reads rely on that check: the bytes exist within the function body, and
+//! each one-byte immediate is the value validation decoded.
 //!
 //! Superinstructions are an old idea (Proebsting, "Optimizing an ANSI C interpreter with
 //! superoperators", POPL 1995; Ertl and Gregg, "Combining stack caching with dynamic
@@ -142,17 +145,6 @@ pub fn lookup(b: u8) -> Option<&'static Fused> {
     TABLE.get(b.wrapping_sub(FIRST) as usize)
 }
 
-/// Checks the fused opcode at `r`'s position against the bytes that follow it, and returns
-/// the opcode of its first instruction, which the byte stands for; `None` if the byte is no
-/// fused opcode. Moves nothing: the caller decodes the first instruction next.
-pub fn expand(r: &Reader<'_>) -> Result<Option<u8>> {
-    let bytes = r.rest();
-    match bytes.first().and_then(|&b| lookup(b)) {
-        Some(f) => check(f, &bytes[1..], r.pos()).map(|()| Some(f.seq[0])),
-        None => r.peek().map(|_| None),
-    }
-}
-
 /// Checks that `after`, the bytes after fused opcode `f` (at offset `at`), spell its
 /// sequence: each later instruction's opcode, and every immediate one byte. Each
 /// instruction is then decoded and validated as usual, which checks the immediates'
@@ -222,18 +214,15 @@ mod tests {
     }
 
     #[test]
-    fn expand_checks_the_following_opcodes() {
+    fn fused_opcodes_are_checked_and_read_as_their_first_instruction() {
         // local.get 1; i32.const -3; i32.add
         let good = [code::LOCAL_CONST_ADD, 1, 0x41, 0x7d, 0x6a];
-        let r = Reader::new(&good);
-        assert_eq!(expand(&r), Ok(Some(op::LocalGet)));
-        assert_eq!(r.pos(), 0);
-        let mut r2 = r.clone();
+        let mut r = Reader::new(&good);
         assert_eq!(
-            Instr::read_with(&mut r2, true),
+            Instr::read_with(&mut r, true),
             Ok(Instr::LocalGet { local: 1 })
         );
-        assert_eq!(r2.pos(), 2);
+        assert_eq!(r.pos(), 2);
         assert_eq!(TABLE[0].byte_len(), 5);
         // Not enabled: an unknown opcode.
         let e = Instr::read_with(&mut Reader::new(&good), false).unwrap_err();
@@ -248,14 +237,15 @@ mod tests {
             &[c, 0x80, 0x01, 0x41, 0x7d, 0x6a],
             &[code::LOCAL_LOCAL, 0x80],
         ] {
-            let e = expand(&Reader::new(bad)).unwrap_err();
+            let e = Instr::read_with(&mut Reader::new(bad), true).unwrap_err();
             assert_eq!((e.kind(), e.offset()), (ErrorKind::BadFusedInstruction, 0));
         }
         for f in TABLE {
             let imms = f.seq.iter().filter(|&&b| has_immediate(b)).count();
             assert_eq!(f.byte_len(), f.seq.len() + imms);
         }
-        // Not a fused opcode.
-        assert_eq!(expand(&Reader::new(&[0x20, 0])), Ok(None));
+        // A byte past the table is still unknown.
+        let e = Instr::read_with(&mut Reader::new(&[0xfa, 0]), true).unwrap_err();
+        assert_eq!((e.kind(), e.offset()), (ErrorKind::UnknownOpcode, 0));
     }
 }
