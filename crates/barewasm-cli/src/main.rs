@@ -262,7 +262,7 @@ fn prepare(args: &[OsString]) -> ExitCode {
     let Some(output) = output else {
         return usage_error("prepare: no output given (-o OUT)", false);
     };
-    let prepared = match barewasm_cli::prepare::prepare_with(&bytes, &o.limits, fuse) {
+    let (prepared, fused) = match barewasm_cli::prepare::prepare_with(&bytes, &o.limits, fuse) {
         Ok(p) => p,
         Err(e) => return ExitCode::from(report_error(&name, &e)),
     };
@@ -279,10 +279,6 @@ fn prepare(args: &[OsString]) -> ExitCode {
         ));
         return ExitCode::from(USAGE);
     }
-    let fused = match fuse {
-        true => barewasm_cli::prepare::fuse(&mut barewasm_cli::prepare::unprepare(&prepared)),
-        false => 0,
-    };
     out(&format!(
         "{}: {} side-table entries ({} B) in custom section `{}`; {fused} sequences fused; \
          module state {} B\n",

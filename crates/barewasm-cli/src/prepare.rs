@@ -200,22 +200,24 @@ pub fn side_section(entries: &[[u8; 8]]) -> Vec<u8> {
 /// A prepared module: validates `bytes` (any earlier preparation undone first) under
 /// `limits`, fuses it, and appends its side table as a custom section.
 pub fn prepare(bytes: &[u8], limits: &Limits) -> Result<Vec<u8>, Error> {
-    prepare_with(bytes, limits, true)
+    prepare_with(bytes, limits, true).map(|(out, _)| out)
 }
 
-/// [`prepare`], fusing only if `fuse` is set (otherwise the result is a standard module).
-pub fn prepare_with(bytes: &[u8], limits: &Limits, fuse: bool) -> Result<Vec<u8>, Error> {
+/// [`prepare`], fusing only if `fuse` is set (otherwise the result is a standard module);
+/// also returns how many sequences were fused.
+pub fn prepare_with(bytes: &[u8], limits: &Limits, fuse: bool) -> Result<(Vec<u8>, usize), Error> {
     let mut out = unprepare(bytes);
     let section = {
         let mut buffers = Buffers::new();
         let (module, _) = buffers.module(&out, limits)?;
         side_section(module.side_table())
     };
-    if fuse && self::fuse(&mut out) > 0 {
+    let fused = if fuse { self::fuse(&mut out) } else { 0 };
+    if fused > 0 {
         out.extend_from_slice(&fused_section());
     }
     out.extend_from_slice(&section);
-    Ok(out)
+    Ok((out, fused))
 }
 
 #[cfg(test)]

@@ -101,7 +101,7 @@ fn prepare_fuses_every_sequence_of_the_table() {
     assert_eq!(unprepare(&prepared), plain);
     // Preparing again gives the same bytes; --no-fuse gives a standard module.
     assert_eq!(prepare(&prepared, &Limits::DEFAULT).unwrap(), prepared);
-    let unfused = prepare_with(&plain, &Limits::DEFAULT, false).unwrap();
+    let unfused = prepare_with(&plain, &Limits::DEFAULT, false).unwrap().0;
     assert!(fused_positions(&unfused).is_empty());
     assert!(unfused.starts_with(&plain));
 }
@@ -219,7 +219,7 @@ fn a_fused_sequence_costs_one_unit_of_fuel() {
 #[test]
 fn fused_opcodes_need_their_section() {
     let plain = all();
-    let prepared = prepare_with(&plain, &Limits::DEFAULT, true).unwrap();
+    let prepared = prepare_with(&plain, &Limits::DEFAULT, true).unwrap().0;
     let section = fused_section();
     let at = prepared
         .windows(section.len())

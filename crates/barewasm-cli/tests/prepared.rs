@@ -112,7 +112,7 @@ fn prepared_demo_runs_the_same_with_less_state() {
         };
         let mut outs = Vec::new();
         let mut results = Vec::new();
-        let unfused = prepare_with(&plain, &Limits::DEFAULT, false).unwrap();
+        let unfused = prepare_with(&plain, &Limits::DEFAULT, false).unwrap().0;
         for bytes in [&plain, &unfused, &prepared] {
             let mut out = Vec::new();
             let ran = run(

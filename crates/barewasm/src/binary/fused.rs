@@ -131,6 +131,8 @@ const _: () = {
     while i < TABLE.len() {
         assert!(TABLE[i].code as usize == FIRST as usize + i);
         assert!(TABLE[i].seq.len() >= 2);
+        // `read_first` decodes these, and only these, as a sequence's first instruction.
+        assert!(has_immediate(TABLE[i].seq[0]));
         let mut k = 0;
         while k < TABLE[i].seq.len() {
             assert!(fusable(TABLE[i].seq[k]));
@@ -181,6 +183,7 @@ pub(super) fn read_first(code: u8, at: usize, r: &mut Reader<'_>) -> Result<Inst
         op::Block => Instr::Block {
             ty: BlockType::read(r)?,
         },
+        // The table's check: every first instruction has an immediate, so this is i32.const.
         _ => Instr::I32Const { value: r.i32()? },
     })
 }
