@@ -20,10 +20,12 @@ cargo +nightly miri setup >/dev/null
 start=$(date +%s)
 soft=(--features libm/force-soft-floats)
 cargo +nightly miri test -p barewasm --lib --test hostile_exec --test narrow_values "${soft[@]}"
-# A paused stack offered to another store (exec::unchecked's resumption contract); the rest
-# of tests/fuel.rs takes Miri about 18 minutes, so only this one runs here.
+# A paused stack offered to another store (exec::unchecked's resumption contract), and
+# pauses at charge points resumed unit by unit; the rest of tests/fuel.rs takes Miri about
+# 18 minutes, so only these run here.
 cargo +nightly miri test -p barewasm --test fuel "${soft[@]}" -- \
-  a_paused_stack_resumes_only_on_the_store_that_paused_it
+  a_paused_stack_resumes_only_on_the_store_that_paused_it \
+  zero_fuel_stops_at_the_first_charge_point_and_every_unit_is_charged_once
 # The fused opcodes' arms (fixed-offset unchecked reads) on a module prepared by the CLI.
 cargo +nightly miri test -p barewasm -p barewasm-cli --test fused "${soft[@]}" -- \
   fused_code_computes_what_the_sequences_do a_trap_after_a_fused_sequence_is_at_its_instruction

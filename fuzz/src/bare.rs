@@ -467,6 +467,7 @@ pub fn run(
         obs.calls.push((name.clone(), outcome));
     }
 
+    obs.fuel_used = barewasm::UNLIMITED_FUEL - stack.fuel();
     obs.memory = store.memory(inst).map(|m| m.data().to_vec());
     for (name, kind) in &exports {
         if *kind == ExternKind::Global {

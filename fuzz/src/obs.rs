@@ -88,6 +88,9 @@ pub struct Observation {
     pub memory: Option<Vec<u8>>,
     /// Final values of exported globals.
     pub globals: Vec<(String, Val)>,
+    /// barewasm only: the fuel all calls consumed (0 from the oracles, and not part of
+    /// [`compare`]). A prepared module must consume exactly what the plain one does.
+    pub fuel_used: u64,
 }
 
 /// A difference between two observations.

@@ -235,7 +235,8 @@ pub fn execute(data: &[u8]) {
 }
 
 /// The module as `barewasm prepare` writes it (side table stored, sequences fused) must
-/// run exactly as it did plain (`plain`), with the same arguments (`given`, in order).
+/// run exactly as it did plain (`plain`), with the same arguments (`given`, in order),
+/// and consume the same fuel.
 fn check_fused(bytes: &[u8], cfg: &RunConfig, given: Vec<Vec<obs::Val>>, plain: &obs::Observation) {
     let prepared = barewasm_cli::prepare::prepare(bytes, &cfg.validate)
         .unwrap_or_else(|e| panic!("prepare rejects a module barewasm ran: {e}"));

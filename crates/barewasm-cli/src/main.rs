@@ -35,9 +35,9 @@ usage:
   barewasm run [LIMITS] [--fuel N] FILE [--invoke NAME] [ARGS...]
                                              run export NAME (default _start); prints
                                              results as `7:i32`, one per line; with
-                                             --fuel, at most N instructions (a fused
-                                             sequence counts as one), and the fuel
-                                             used on stderr
+                                             --fuel, at most N units of fuel (one per
+                                             taken branch and per call), and the
+                                             fuel used on stderr
                                              (--fuel-slice N: run in slices of N,
                                              resuming after each: same results)
   barewasm wast FILE...                      run spec scripts (.wast); last line is

@@ -524,16 +524,17 @@ fn run_with_fuel_stops_or_finishes_and_reports_the_fuel() {
                 (br $l)))
               (local.get 1)))"#,
     );
-    // 2 + 12 per iteration + 3 + 2 units for sum(100): see the runtime's fuel tests.
-    let o = barewasm(&["run", "--fuel", "1207", wat.arg(), "--invoke", "sum", "100"]);
+    // One taken branch per iteration and one to leave: 101 units for sum(100), see the
+    // runtime's fuel tests.
+    let o = barewasm(&["run", "--fuel", "101", wat.arg(), "--invoke", "sum", "100"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert_eq!(stdout(&o), "5050:i32\n");
     assert!(
-        stderr(&o).contains("fuel: 1207 used, 0 pauses"),
+        stderr(&o).contains("fuel: 101 used, 0 pauses"),
         "{}",
         stderr(&o)
     );
-    let o = barewasm(&["run", "--fuel", "1206", wat.arg(), "--invoke", "sum", "100"]);
+    let o = barewasm(&["run", "--fuel", "100", wat.arg(), "--invoke", "sum", "100"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("out of fuel"), "{}", stderr(&o));
     let o = barewasm(&[
@@ -547,7 +548,7 @@ fn run_with_fuel_stops_or_finishes_and_reports_the_fuel() {
     ]);
     assert_eq!(stdout(&o), "5050:i32\n");
     assert!(
-        stderr(&o).contains("fuel: 1207 used, 172 pauses"),
+        stderr(&o).contains("fuel: 101 used, 14 pauses"),
         "{}",
         stderr(&o)
     );

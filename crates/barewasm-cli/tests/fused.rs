@@ -1,6 +1,6 @@
 //! Fused opcodes (`barewasm prepare`, `barewasm::binary::fused`): every fused opcode runs
-//! like the sequence it stands for (results, traps and their offsets) for one unit of
-//! fuel, and a fused module that was tampered with is rejected or runs like the unfused
+//! like the sequence it stands for (results, traps and their offsets, fuel), and a fused
+//! module that was tampered with is rejected or runs like the unfused
 //! module it then spells, never anything else.
 
 use barewasm::binary::fused::{self, TABLE};
@@ -161,58 +161,53 @@ fn a_trap_after_a_fused_sequence_is_at_its_instruction() {
 }
 
 #[test]
-fn a_fused_sequence_costs_one_unit_of_fuel() {
+fn fusion_changes_no_fuel_and_pauses_resume_on_fused_opcodes() {
     let plain = all();
     let prepared = prepare(&plain, &Limits::DEFAULT).unwrap();
-    // Each turn of the loop runs `local.get; local.get; i32.add`, `local.set; local.get`
-    // and `i32.const; i32.add` fused: 4 units fewer.
+    // Fuel is charged at taken branches, and no fused sequence holds one: `loop(n)`
+    // costs its n - 1 taken `br_if`s either way, and straight-line `f` nothing.
     for n in [1i64, 5, 100] {
         let (r0, f0, _) = outcome(&plain, "loop", &[n], Metering::UNLIMITED);
         let (r1, f1, _) = outcome(&prepared, "loop", &[n], Metering::UNLIMITED);
-        assert_eq!(r0, r1);
-        assert_eq!(f0 - f1, 4 * n as u64, "loop({n})");
+        assert_eq!((f0, f1), (n as u64 - 1, n as u64 - 1), "loop({n})");
+        assert_eq!(r0, r1, "loop({n})");
     }
-    for (export, args) in [("f", &[5i64, -9][..]), ("loop", &[4])] {
-        let (want, used, _) = outcome(&prepared, export, args, Metering::UNLIMITED);
-        assert!(used > 10, "{export}: {used}");
-        // Too little fuel is `OutOfFuel`, enough gives the results, to the unit.
-        for budget in 0..=used + 1 {
-            let m = Metering {
-                budget,
-                slice: budget.max(1),
-            };
-            let (got, fuel, _) = outcome(&prepared, export, args, m);
-            if budget < used {
-                assert!(
-                    got.contains("OutOfFuel"),
-                    "{export}, budget {budget}: {got}"
-                );
-            } else {
-                assert_eq!(
-                    (got.as_str(), fuel),
-                    (want.as_str(), used),
-                    "{export}, {budget}"
-                );
-            }
-        }
-        // Paused and continued every few units, on fused opcodes and between them: the
-        // same results.
-        for slice in 1..=5 {
-            let m = Metering {
-                budget: Metering::UNLIMITED.budget,
-                slice,
-            };
-            let (got, fuel, pauses) = outcome(&prepared, export, args, m);
+    assert_eq!(outcome(&prepared, "f", &[5, -9], Metering::UNLIMITED).1, 0);
+    let (want, used, _) = outcome(&prepared, "loop", &[12], Metering::UNLIMITED);
+    assert_eq!(used, 11);
+    // Too little fuel is `OutOfFuel` at the loop's first instruction, a fused opcode;
+    // enough gives the results, to the unit.
+    for budget in 0..=used + 1 {
+        let m = Metering {
+            budget,
+            slice: budget.max(1),
+        };
+        let (got, fuel, _) = outcome(&prepared, "loop", &[12], m);
+        if budget < used {
+            let at = got
+                .strip_prefix("Error { kind: OutOfFuel, offset: ")
+                .and_then(|r| r.strip_suffix(" }"))
+                .and_then(|n| n.parse::<usize>().ok())
+                .unwrap_or_else(|| panic!("budget {budget}: {got}"));
             assert_eq!(
-                (got.as_str(), fuel),
-                (want.as_str(), used),
-                "{export}, slice {slice}"
+                prepared[at],
+                fused::code::LOCAL_LOCAL_ADD,
+                "budget {budget}"
             );
-            assert!(
-                pauses >= (used - 1) / slice,
-                "{export}, slice {slice}: {pauses}"
-            );
+        } else {
+            assert_eq!((got.as_str(), fuel), (want.as_str(), used), "{budget}");
         }
+    }
+    // Paused and continued every few units: the same results, and every slice but the
+    // last used up.
+    for slice in 1..=5 {
+        let m = Metering {
+            budget: Metering::UNLIMITED.budget,
+            slice,
+        };
+        let (got, fuel, pauses) = outcome(&prepared, "loop", &[12], m);
+        assert_eq!((got.as_str(), fuel), (want.as_str(), used), "slice {slice}");
+        assert_eq!(pauses, used.div_ceil(slice) - 1, "slice {slice}");
     }
 }
 
@@ -293,7 +288,8 @@ fn any_byte_set_to_a_fused_opcode_is_rejected_or_runs_unfused() {
                 continue;
             }
             accepted += 1;
-            // It validated: it must run as the module it spells without fused opcodes.
+            // It validated: it must run as the module it spells without fused opcodes,
+            // with the same results and fuel.
             let unfused = unprepare(&m);
             let unfused_ok = barewasm_cli::load::validate_bytes(&unfused, &Limits::DEFAULT);
             assert!(
@@ -302,9 +298,9 @@ fn any_byte_set_to_a_fused_opcode_is_rejected_or_runs_unfused() {
                 f.name
             );
             for (export, a) in exports.iter().zip(args) {
-                let want = call(&unfused, export, a, Metering::UNLIMITED);
+                let want = outcome(&unfused, export, a, Metering::UNLIMITED);
                 assert_eq!(
-                    call(&m, export, a, Metering::UNLIMITED),
+                    outcome(&m, export, a, Metering::UNLIMITED),
                     want,
                     "byte {pos} = {}",
                     f.name

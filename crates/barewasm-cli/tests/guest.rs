@@ -181,10 +181,10 @@ fn demo_workloads_in_fuel_slices_match_whole_runs() {
             assert_eq!(ran.results, whole.results, "{name}, slices of {slice}");
             assert_eq!(out, whole_out, "{name}, slices of {slice}");
             assert_eq!(ran.fuel_used, whole.fuel_used, "{name}, slices of {slice}");
-            assert!(
-                ran.pauses >= whole.fuel_used / slice - 1,
-                "{name}: {}",
-                ran.pauses
+            assert_eq!(
+                ran.pauses,
+                whole.fuel_used.div_ceil(slice) - 1,
+                "{name}, slices of {slice}"
             );
         }
         // A budget one short of what the call needs runs out; exactly enough does not.

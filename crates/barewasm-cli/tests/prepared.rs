@@ -127,10 +127,10 @@ fn prepared_demo_runs_the_same_with_less_state() {
             results.push((format!("{:?}", ran.results), ran.fuel_used));
             outs.push(out);
         }
-        // Unfused, the same fuel; fused, less (a fused sequence costs one unit).
+        // The same results and fuel, fused or not (fuel is charged at branches).
         assert_eq!(results[0], results[1], "{export}: results and fuel");
-        assert_eq!(results[0].0, results[2].0, "{export}: results");
-        assert!(results[2].1 < results[0].1, "{export}: fuel {results:?}");
+        assert_eq!(results[0], results[2], "{export}: results and fuel");
+        assert!(results[0].1 > 0, "{export}: fuel {results:?}");
         assert!(outs.iter().all(|o| *o == outs[0]), "{export}: output");
     }
 }

@@ -73,8 +73,8 @@
 //! rejected ([`ErrorKind::BadSideTable`](crate::ErrorKind::BadSideTable)), never run.
 //! `prepare` also fuses frequent instruction sequences ([`binary::fused`](crate::binary::fused)):
 //! about a fifth fewer instructions executed on the Cortex-M4, and the module then runs
-//! only on barewasm (`--no-fuse` keeps it standard). A fused sequence costs one unit of
-//! fuel, so a prepared module uses less fuel than the plain one for the same work.
+//! only on barewasm (`--no-fuse` keeps it standard). Fusion changes no fuel: no fused
+//! sequence branches.
 //!
 //! In firmware the buffers are `static`s, so they take no stack and the linker checks that
 //! they fit in RAM. [`AlignedBuffer`](crate::AlignedBuffer) gives the 8-byte alignment the
@@ -194,14 +194,16 @@
 //! ## 4. Fuel, pausing and resuming
 //!
 //! A guest must not keep the core forever. Each [`Stack`](crate::Stack) carries a fuel
-//! budget ([`Stack::set_fuel`](crate::Stack::set_fuel), unlimited by default): one unit
-//! per instruction, and bulk instructions (`memory.fill`, `memory.copy`, ...) one unit per
-//! [`BULK_STEP`](crate::BULK_STEP) bytes or elements, checked between steps, so no
-//! instruction runs longer than one step between checks. When the budget runs out,
-//! execution stops before the next instruction and the call returns
+//! budget ([`Stack::set_fuel`](crate::Stack::set_fuel), unlimited by default), charged
+//! where every long run must pass: one unit per taken branch and per call of a wasm
+//! function, and for bulk instructions (`memory.fill`, `memory.copy`, ...) one unit per
+//! [`BULK_STEP`](crate::BULK_STEP) bytes or elements after the first step. Straight-line
+//! code costs nothing, so one unit stands for at most one function body's run without a
+//! branch. When the budget runs out, execution stops right after the branch or call that
+//! found none and the call returns
 //! [`ErrorKind::OutOfFuel`](crate::ErrorKind::OutOfFuel); nothing is lost. Give the stack
-//! more fuel and [`Store::resume_with_host`](crate::Store::resume_with_host) continues
-//! exactly there. The slicing never changes results or the total fuel a call consumes
+//! more fuel and [`Store::resume_with_host`](crate::Store::resume_with_host) charges the
+//! refused unit and continues exactly there. The slicing never changes results or the total fuel a call consumes
 //! (the whole spec suite is tested in slices of 1, 7 and 1000).
 //!
 //! A host function that cannot answer yet (a UART still busy, a sensor not sampled)

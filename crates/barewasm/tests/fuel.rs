@@ -87,6 +87,8 @@ const ALIGN_SLACK: usize = 8;
 
 const COUNTER: &str = r#"
 (module
+  (table 1 funcref)
+  (elem (i32.const 0) $one)
   (func (export "spin") (loop $l (br $l)))
   (func (export "inc") (param i32) (result i32)
     (i32.add (local.get 0) (i32.const 1)))
@@ -97,39 +99,76 @@ const COUNTER: &str = r#"
         (local.set 1 (i32.add (local.get 1) (local.get 0)))
         (local.set 0 (i32.sub (local.get 0) (i32.const 1)))
         (br $again)))
-    (local.get 1)))
+    (local.get 1))
+  (func $one (result i32) (i32.const 1))
+  ;; Two calls and an indirect call: 3 units.
+  (func (export "calls") (result i32)
+    (i32.add (i32.add (call $one) (call $one)) (call_indirect (result i32) (i32.const 0))))
+  ;; Either arm of an `if` with an `else` takes one branch: past the `else` or to it.
+  (func (export "pick") (param i32) (result i32)
+    (if (result i32) (local.get 0) (then (i32.const 10)) (else (i32.const 20))))
+  ;; An `if` without `else` branches only when it skips; a `br_if` only when taken.
+  (func (export "maybe") (param i32) (result i32)
+    (if (local.get 0) (then (nop)))
+    (block (br_if 0 (local.get 0)))
+    (block (br_table 0 0 (local.get 0)))
+    (local.get 0)))
 "#;
 
 #[test]
-fn every_instruction_costs_one_unit() {
+fn taken_branches_and_calls_cost_one_unit_and_straight_line_code_nothing() {
     with_instance(COUNTER, |store, stack, inst| {
-        // local.get, i32.const, i32.add, end
         let inc = func(store, inst, "inc");
-        assert_eq!(fuel_of(store, stack, inc, &[41]), 4);
+        assert_eq!(fuel_of(store, stack, inc, &[41]), 0);
         assert_eq!(stack.results(), &[42]);
-        // block, loop, end, end(fn), local.get; then per iteration: local.get, i32.eqz,
-        // br_if, local.get, local.get, i32.add, local.set, local.get, i32.const,
-        // i32.sub, local.set, br (12); the last test: local.get, i32.eqz, br_if (3)
+        // Per iteration one `br $again` (the `br_if` is not taken), then the `br_if`
+        // that leaves.
         let sum = func(store, inst, "sum");
-        assert_eq!(fuel_of(store, stack, sum, &[10]), 2 + 12 * 10 + 3 + 2);
+        assert_eq!(fuel_of(store, stack, sum, &[10]), 10 + 1);
         assert_eq!(stack.results(), &[55]);
+        let calls = func(store, inst, "calls");
+        assert_eq!(fuel_of(store, stack, calls, &[]), 3);
+        assert_eq!(stack.results(), &[3]);
+        let pick = func(store, inst, "pick");
+        for (arg, result) in [(1, 10), (0, 20)] {
+            assert_eq!(fuel_of(store, stack, pick, &[arg]), 1, "pick {arg}");
+            assert_eq!(stack.results(), &[result]);
+        }
+        // 0: the `if` skips, the `br_if` falls through, `br_table` branches; 1: the
+        // `br_if` and `br_table` branch.
+        let maybe = func(store, inst, "maybe");
+        assert_eq!(fuel_of(store, stack, maybe, &[0]), 2);
+        assert_eq!(fuel_of(store, stack, maybe, &[1]), 2);
+        assert_eq!(fuel_of(store, stack, maybe, &[7]), 2);
     });
 }
 
 #[test]
-fn zero_fuel_stops_before_the_first_instruction_and_resumes() {
+fn zero_fuel_stops_at_the_first_charge_point_and_every_unit_is_charged_once() {
     with_instance(COUNTER, |store, stack, inst| {
+        // Straight-line code needs no fuel at all.
         let inc = func(store, inst, "inc");
         stack.set_fuel(0);
-        assert_eq!(store.call(stack, inc, &[1]), Ok(Outcome::OutOfFuel));
+        assert_eq!(store.call(stack, inc, &[1]), Ok(Outcome::Returned));
+        assert_eq!(stack.results(), &[2]);
+        // `sum(10)` has 11 charge points: the first is refused.
+        let sum = func(store, inst, "sum");
+        assert_eq!(store.call(stack, sum, &[10]), Ok(Outcome::OutOfFuel));
         assert!(stack.is_paused());
-        // Still none: it stops again at the same place.
+        // Still none: it stays paused where it stopped.
         assert_eq!(store.continue_call(stack), Ok(Outcome::OutOfFuel));
+        assert!(stack.is_paused());
+        // Resuming pays the refused unit, then two more: the fourth is refused.
         stack.set_fuel(3);
+        assert_eq!(store.continue_call(stack), Ok(Outcome::OutOfFuel));
+        assert_eq!(stack.fuel(), 0);
+        // Units 4 to 10 leave the eleventh unpaid.
+        stack.set_fuel(7);
         assert_eq!(store.continue_call(stack), Ok(Outcome::OutOfFuel));
         stack.set_fuel(1);
         assert_eq!(store.continue_call(stack), Ok(Outcome::Returned));
-        assert_eq!(stack.results(), &[2]);
+        assert_eq!(stack.results(), &[55]);
+        assert_eq!(stack.fuel(), 0);
         assert!(!stack.is_paused());
     });
 }
@@ -139,12 +178,16 @@ fn slicing_changes_neither_results_nor_total_fuel() {
     with_instance(COUNTER, |store, stack, inst| {
         let sum = func(store, inst, "sum");
         let whole = fuel_of(store, stack, sum, &[1000]);
+        assert_eq!(whole, 1001);
         for slice in [1, 2, 7, 100, 1000, whole - 1, whole, whole + 1] {
             let (results, used, pauses) = sliced(store, stack, sum, &[1000], slice);
             assert_eq!(results, [500_500], "slice {slice}");
             assert_eq!(used, whole, "slice {slice}");
             assert_eq!(pauses, whole.div_ceil(slice) - 1, "slice {slice}");
         }
+        // Calls and indirect calls pause at the callee's entry.
+        let calls = func(store, inst, "calls");
+        assert_eq!(sliced(store, stack, calls, &[], 1), (vec![3], 3, 2));
     });
 }
 
@@ -191,10 +234,9 @@ const BULK: &str = r#"
 "#;
 
 #[test]
-fn bulk_instructions_cost_one_unit_per_step() {
+fn bulk_instructions_cost_one_unit_per_step_after_the_first() {
     with_instance(BULK, |store, stack, inst| {
         let fill = func(store, inst, "fill");
-        // 3 local.get, memory.fill, end: 5, with the first step of the fill included.
         let step = BULK_STEP as u64;
         for (n, steps) in [
             (0, 1),
@@ -205,21 +247,32 @@ fn bulk_instructions_cost_one_unit_per_step() {
         ] {
             assert_eq!(
                 fuel_of(store, stack, fill, &[0, 7, n]),
-                4 + steps,
+                steps - 1,
                 "fill {n}"
             );
         }
         let tfill = func(store, inst, "tfill");
-        // 2 local.get, ref.func, table.fill, end
         assert_eq!(
             fuel_of(store, stack, tfill, &[0, 300]),
-            4 + 300u64.div_ceil(step)
+            300u64.div_ceil(step) - 1
         );
-        // A trap charges nothing beyond the trapping instruction's first unit.
+        // A trap comes before any step, so it charges nothing.
         stack.set_fuel(100);
         let e = store.call(stack, fill, &[65530, 0, 100]).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::MemoryOutOfBounds);
-        assert_eq!(100 - stack.fuel(), 4);
+        assert_eq!(stack.fuel(), 100);
+        // With no fuel a large fill stops after its first step, and each unit buys one.
+        stack.set_fuel(0);
+        assert_eq!(
+            store.call(stack, fill, &[0, 9, 3 * step]),
+            Ok(Outcome::OutOfFuel)
+        );
+        stack.set_fuel(1);
+        assert_eq!(store.continue_call(stack), Ok(Outcome::OutOfFuel));
+        stack.set_fuel(1);
+        assert_eq!(store.continue_call(stack), Ok(Outcome::Returned));
+        let bytes = store.memory(inst).unwrap().data();
+        assert!(bytes[..3 * step as usize].iter().all(|&b| b == 9));
     });
 }
 
@@ -301,8 +354,9 @@ impl Host for SlowSensor {
 const SENSOR: &str = r#"
 (module
   (import "env" "read" (func $read (param i32) (result i32)))
+  (func $get (param i32) (result i32) (call $read (local.get 0)))
   (func (export "twice") (param i32) (result i32)
-    (i32.add (call $read (local.get 0)) (call $read (i32.const 1)))))
+    (i32.add (call $get (local.get 0)) (call $get (i32.const 1)))))
 "#;
 
 #[test]
@@ -348,7 +402,7 @@ fn fuel_and_pending_host_calls_combine() {
             waited: 0,
             calls: 0,
         };
-        stack.set_fuel(1);
+        stack.set_fuel(0);
         let mut pauses = (0, 0);
         let mut r = store.call_with_host(stack, twice, &[2], &mut host);
         loop {
@@ -364,8 +418,9 @@ fn fuel_and_pending_host_calls_combine() {
             r = store.resume_with_host(stack, &mut host);
         }
         assert_eq!(stack.results(), &[30]);
-        // Six instructions in slices of one: five fuel pauses; each call pends once.
-        assert_eq!(pauses, (5, 2));
+        // Two entries into `$get` with no fuel to spare: each pauses once for fuel, and
+        // each host call pends once.
+        assert_eq!(pauses, (2, 2));
     });
 }
 
@@ -497,7 +552,7 @@ fn two_instances_take_turns_and_an_endless_loop_does_not_starve_the_other() {
     let mut buf_b = vec![0u8; Stack::bytes_for(&LIMITS) + ALIGN_SLACK];
     let mut stack_a = Stack::new(&mut buf_a, &LIMITS).unwrap();
     let mut stack_b = Stack::new(&mut buf_b, &LIMITS).unwrap();
-    const SLICE: u64 = 1000;
+    const SLICE: u64 = 100;
     stack_a.set_fuel(SLICE);
     stack_b.set_fuel(SLICE);
     let mut state_a = store.call(&mut stack_a, spin, &[]).unwrap();
@@ -518,5 +573,6 @@ fn two_instances_take_turns_and_an_endless_loop_does_not_starve_the_other() {
         Outcome::OutOfFuel,
         "the endless loop is still paused, not lost"
     );
-    assert!(turns > 100, "{turns}");
+    // `sum(10_000)` has 10,001 charge points.
+    assert_eq!(turns, 10_001u64.div_ceil(SLICE) - 1);
 }

@@ -25,8 +25,9 @@ static SPIN: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/spin.wasm"));
 
 /// What the Rust guest's `run` returns (`barewasm run guests/wasm/demo.wasm --invoke run`).
 const GUEST_CHECKSUM: i32 = -405_716_371;
-/// Fuel per turn: instructions a guest may run before the other gets the core.
-const SLICE: u64 = 20_000;
+/// Fuel per turn: taken branches and calls a guest may make before the other gets the
+/// core (the Rust guest's `run` takes 78,400, so about 80 turns).
+const SLICE: u64 = 1_000;
 
 const LIMITS: Limits = Limits {
     max_nesting: 64,
@@ -172,9 +173,10 @@ fn run() -> Result<bool, Error> {
         figures::native_stack_high_water(),
         figures::native_stack_size()
     );
-    // The spinner's loop is 5 instructions per count, so each of its full turns adds
-    // exactly SLICE / 5; `last_count` was read after `turns - 1` of them.
-    let spin_expected = (turns as i64 - 1) * (SLICE as i64 / 5);
+    // The spinner's loop takes one branch per count, so each of its full turns adds
+    // exactly SLICE; the first also ran the count before the branch that paused it.
+    // `last_count` was read after `turns - 1` turns.
+    let spin_expected = (turns as i64 - 1) * SLICE as i64 + 1;
     Ok(result == Some(GUEST_CHECKSUM)
         && paused(&spin_r)
         && !spinner_stalled

@@ -1,8 +1,8 @@
 //! Fused instructions: barewasm's one extension of the binary format, for prepared modules.
 //!
 //! An interpreter that executes the module's own bytes dispatches once per instruction, and
-//! on the bench workloads the dispatch, the fuel charge and the operand-stack traffic
-//! between neighbours are most of the cost. `barewasm prepare` therefore marks frequent
+//! on the bench workloads the dispatch and the operand-stack traffic between neighbours
+//! are most of the cost. `barewasm prepare` therefore marks frequent
 //! short sequences (`local.get a; i32.const c; i32.add`, ...) by overwriting the *first
 //! opcode byte* of each with a fused opcode from the bytes no WebAssembly proposal uses
 //! (0xd7 upward). Every other byte stays as it was, so:
@@ -14,9 +14,9 @@
 //!   preparing a module again).
 //!
 //! Every immediate in a fused sequence is one byte (local 0 to 127, constant -64 to 63),
-//! so the interpreter reads them at fixed offsets without decoding LEB128. A fused
-//! sequence costs one unit of fuel, as it is one step of the interpreter: a prepared
-//! module does the same work for less fuel than the plain one (never more).
+//! so the interpreter reads them at fixed offsets without decoding LEB128. No sequence
+//! branches, so fusion changes no fuel (it is charged at taken branches and calls, see
+//! [`Stack::set_fuel`](crate::Stack::set_fuel)).
 //!
 //! A module enables fused opcodes with a custom section named [`SECTION_NAME`] holding one
 //! byte, [`FORMAT_VERSION`]; without it they are unknown opcodes, as the spec requires.

@@ -154,13 +154,20 @@ impl<'a, 'wasm> Store<'a, 'wasm> {
         Err(trap)
     }
 
-    /// Continues a call that stopped with [`Outcome::OutOfFuel`], from the instruction
-    /// where it stopped, with the fuel the stack has now.
+    /// Continues a call that stopped with [`Outcome::OutOfFuel`], from where it stopped,
+    /// with the fuel the stack has now: its first unit pays the charge that was refused
+    /// (see [`Stack::set_fuel`]). With no fuel the call stays paused and this returns
+    /// [`Outcome::OutOfFuel`] again.
     pub fn continue_call(&mut self, stack: &mut Stack<'_>) -> Result<Outcome> {
         self.check_owner(stack)?;
         if stack.pause != Pause::Fuel {
             return Err(Error::new(ErrorKind::NotResumable, 0));
         }
+        // The unit of the charge point where the call stopped (see `Stack::set_fuel`).
+        let Some(fuel) = stack.fuel.checked_sub(1) else {
+            return Ok(Outcome::OutOfFuel);
+        };
+        stack.fuel = fuel;
         stack.pause = Pause::Idle;
         self.run(stack)
     }
@@ -388,7 +395,7 @@ fn execute(
     } = st;
     // The loop runs in a closure called once, and counts fuel in a 32-bit `chunk` of
     // its own taken from the 64-bit budget (`rest`): a register and one decrement per
-    // instruction, also on a 32-bit core. Every way out of the loop is a `break 'run`, so
+    // charge point, also on a 32-bit core. Every way out of the loop is a `break 'run`, so
     // the chunk is added back to the budget whatever ends the call. Measured on the bench
     // guest against the loop written inline with a `u64` counter in memory: about 10%
     // fewer instructions on x86-64 (callgrind) and 5% on the Cortex-M4 (QEMU plugin);
@@ -481,6 +488,26 @@ fn execute(
                     unchecked::get(frame, sp - 1)
                 };
             }
+            // Stops at `at` for lack of fuel; execution continues there on resumption.
+            macro_rules! out_of_fuel {
+                ($at:expr) => {{
+                    pc = $at;
+                    save!();
+                    *pause = Pause::Fuel;
+                    break 'run Ok(Exit::Done(Outcome::OutOfFuel));
+                }};
+            }
+            // The fuel charge of a charge point (a taken branch, a wasm function's entry),
+            // made once the transfer is done: without fuel, execution stops at the
+            // destination, and `Store::continue_call` charges the unit before going on.
+            macro_rules! charge_point {
+                () => {{
+                    if !charge(rest, &mut chunk) {
+                        out_of_fuel!(pc);
+                    }
+                }};
+            }
+
             macro_rules! branch {
                 () => {{
                     let e = SideEntry(u64::from_le_bytes(side[bounds[1] + stp]));
@@ -492,18 +519,17 @@ fn execute(
                     }
                     pc = bounds[0] + e.target_pc() as usize;
                     stp = e.target_stp() as usize;
+                    charge_point!();
                 }};
             }
             // An i32 comparison whose result a `br_if` takes at once (over 90% of them in
-            // the bench guest) makes the branch decision itself when the fuel chunk can pay
-            // for the `br_if`: one dispatch, one push and one pop fewer. Otherwise the result
-            // is pushed and the `br_if` runs (and is charged) on its own.
+            // the bench guest) makes the branch decision itself: one dispatch, one push and
+            // one pop fewer. Otherwise the result is pushed and the `br_if` runs on its own.
             macro_rules! compare {
                 ($n:tt, $t:ty, $f:expr) => {{
                     pc += 1;
                     let c: bool = compare!(@operands $n, $t, $f);
-                    if unchecked::byte(code, pc) == op::BrIf && chunk > 1 {
-                        chunk -= 1;
+                    if unchecked::byte(code, pc) == op::BrIf {
                         pc += 1;
                         if c {
                             branch!();
@@ -721,6 +747,10 @@ fn execute(
                     tri!(enter_frame(slots, vals, frames, &mut regs, f, $at));
                     if f.slot != slot {
                         *st_regs = regs;
+                        if !charge(rest, &mut chunk) {
+                            *pause = Pause::Fuel;
+                            break 'run Ok(Exit::Done(Outcome::OutOfFuel));
+                        }
                         break 'run Ok(Exit::Switch);
                     }
                     Regs {
@@ -740,6 +770,7 @@ fn execute(
                         fi.side_start as usize,
                         fi.code_end as usize,
                     ];
+                    charge_point!();
                 }};
             }
 
@@ -764,24 +795,11 @@ fn execute(
                 }};
             }
 
-            // Stops before the instruction at `at` for lack of fuel; it runs first on resumption.
-            macro_rules! out_of_fuel {
-                ($at:expr) => {{
-                    pc = $at;
-                    save!();
-                    *pause = Pause::Fuel;
-                    break 'run Ok(Exit::Done(Outcome::OutOfFuel));
-                }};
-            }
-
             // `pc` stays on the opcode until its arm steps past it: the dispatch then needs
             // no copy of the old `pc` beside the new one, and immediates are read off the
             // opcode's address (measured: 12% fewer x86-64 instructions, and with the function
             // bounds kept in memory 3% fewer on the Cortex-M4).
             let at = pc;
-            if !charge(rest, &mut chunk) {
-                out_of_fuel!(at);
-            }
             let opcode = unchecked::byte(code, pc);
             match opcode {
                 op::Unreachable => break 'run Err(Error::new(ErrorKind::Unreachable, at)),
@@ -1277,13 +1295,8 @@ fn execute(
                         out_of_fuel!(at);
                     }
                 }
-                // Fused sequences, only in modules that enable them (`binary::fused`). Each
-                // costs one unit of fuel, like any instruction, however many instructions it
-                // stands for. Charging the rest exactly (with a fallback to the first
-                // instruction when the chunk ran short) made LLVM keep the chunk in memory
-                // on the Cortex-M4: 2 more instructions per dispatch, more than fusion saves
-                // (measured on the bench workloads: 0.95x the unfused module's
-                // instructions instead of 0.81x, and unprepared modules 1.10x).
+                // Fused sequences, only in modules that enable them (`binary::fused`). None
+                // of them branches, so they cost no fuel, as their instructions would not.
                 fused_op::LOCAL_CONST_ADD => local_const_op!(u32::wrapping_add),
                 fused_op::LOCAL_LOCAL_ADD => {
                     let v = (local_at!(1) as u32).wrapping_add(local_at!(3) as u32);
@@ -1534,9 +1547,10 @@ struct Prefixed<'c, 'm, 'wasm> {
 }
 
 /// Does `n` units of bulk work in steps of at most [`BULK_STEP`]: `step(done, k)` does
-/// `k` units after the first `done`. The instruction's own unit of fuel paid for the
-/// first step; each further step costs one more. Returns how many units were done, fewer
-/// than `n` if fuel ran out.
+/// `k` units after the first `done`. The first step is free, like any instruction; each
+/// further one is a charge point of its own and costs one unit of fuel. Returns how many
+/// units were done, fewer than `n` if fuel ran out (the unit refused then is charged on
+/// resumption, and pays for the step the instruction starts with again).
 #[inline]
 fn bulk(
     n: usize,

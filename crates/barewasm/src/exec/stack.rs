@@ -9,8 +9,9 @@ use crate::buffer::align_u64;
 use crate::error::{BufferKind, Error, ErrorKind, Result};
 use crate::limits::Limits;
 
-/// The initial fuel of a stack: 2^64 - 1 instructions, which no call exhausts in
-/// practice (centuries at a billion instructions per second).
+/// The initial fuel of a stack: 2^64 - 1 units (taken branches and calls, see
+/// [`Stack::set_fuel`]), which no call exhausts in practice (centuries at a billion a
+/// second).
 pub const UNLIMITED_FUEL: u64 = u64::MAX;
 
 /// Bytes (or table elements) a bulk instruction processes per unit of fuel, and at most
@@ -64,7 +65,8 @@ pub(crate) enum Pause {
         args: u32,
         results: u32,
     },
-    /// Fuel ran out before the instruction at `regs.pc`; it runs first on resumption.
+    /// A charge point found no fuel; execution continues at `regs.pc` once resumption
+    /// has charged that unit.
     Fuel,
 }
 
@@ -77,7 +79,7 @@ pub struct Stack<'a> {
     pub(crate) pause: Pause,
     /// Results the outermost call returns, once it has.
     pub(crate) results: usize,
-    /// Fuel left: one unit per instruction, see [`Stack::set_fuel`].
+    /// Fuel left: one unit per charge point, see [`Stack::set_fuel`].
     pub(crate) fuel: u64,
     /// The id of the store that last ran on this stack: only it may resume a pause.
     pub(crate) store: u32,
@@ -124,18 +126,31 @@ impl<'a> Stack<'a> {
 
     /// Sets the fuel budget for what runs next on this stack.
     ///
-    /// Charging is deterministic: every instruction costs 1 unit (a prefixed `0xFC`
-    /// instruction counts once, and so does a [fused](crate::binary::fused) sequence of a
-    /// prepared module, which is one step of the interpreter), and `memory.fill`, `memory.copy`, `memory.init`,
-    /// `table.fill`, `table.copy` and `table.init` cost 1 per started
-    /// [`BULK_STEP`] bytes or elements (at least 1), so no instruction runs more than
-    /// one step between two checks. A call charges its `call` instruction; a host
-    /// function's own work is not charged. When the budget is used up, execution
-    /// stops *before* the next instruction (or between steps of a bulk instruction) with
-    /// [`Outcome::OutOfFuel`](super::interp::Outcome::OutOfFuel), and every bit of state
-    /// stays in the stack buffer: add fuel and resume, and the call continues exactly
-    /// where it stopped. How the budget is cut into slices never changes what a call
-    /// computes, nor the total fuel it consumes.
+    /// Fuel is charged at *charge points*, the places through which any long or endless
+    /// run must pass: each taken branch (`br`, a `br_if` or `br_table` that branches,
+    /// an `if` that skips to its `else` or `end`, the jump from the end of an `if`'s
+    /// `then` past its `else`) costs 1 unit, each entry into a wasm function by `call`
+    /// or `call_indirect` costs 1, and `memory.fill`, `memory.copy`, `memory.init`,
+    /// `table.fill`, `table.copy` and `table.init` cost 1 per [`BULK_STEP`] bytes or
+    /// elements after the first step. Straight-line code costs nothing, so one unit
+    /// stands for at most one function body's run without a branch. A host
+    /// function's own work, and the outermost call itself, are not charged.
+    ///
+    /// Charging is deterministic and depends only on what the module executes: the same
+    /// call costs the same fuel every time, on every target, and a
+    /// [prepared](crate::binary::fused) module costs exactly what the plain one does.
+    ///
+    /// When a charge point finds the budget used up, the transfer it charges has
+    /// happened and execution stops right after it, at the branch target or the called
+    /// function's first instruction (or between two steps of a bulk instruction), with
+    /// [`Outcome::OutOfFuel`](super::interp::Outcome::OutOfFuel); every bit of state stays
+    /// in the stack buffer. Add fuel and resume: resumption first charges the unit that
+    /// was refused (with no fuel it stays paused) and the call continues exactly where it
+    /// stopped. How the budget is cut into slices never changes what a call computes, nor
+    /// the total fuel it consumes.
+    ///
+    /// Per-instruction charging was measured against this: it cost 9% of the bench
+    /// workloads' executed instructions on x86-64 and 6% on the Cortex-M4.
     ///
     /// A new stack starts with [`UNLIMITED_FUEL`].
     pub fn set_fuel(&mut self, fuel: u64) {
