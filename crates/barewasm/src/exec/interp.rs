@@ -256,6 +256,16 @@ fn imm_i32(code: &[u8], pc: &mut usize) -> i32 {
     if b & 0x80 == 0 {
         return ((b << 1) as i8 >> 1) as i32;
     }
+    // Two bytes (-8192 to 8191) inline: 42% of the constants CoreMark executes. Measured
+    // on the bench workloads (geomeans of executed instructions): prepared 0.99x on both
+    // the Cortex-M4 and x86-64, plain 0.998x; a three-byte case in the slow path as well
+    // cost 5% more on the M4.
+    let b1 = unchecked::byte(code, *pc);
+    if b1 & 0x80 == 0 {
+        *pc += 1;
+        let v = (b1 as u32) << 7 | (b & 0x7f) as u32;
+        return ((v << 18) as i32) >> 18;
+    }
     let (v, next) = imm_i32_slow(code, *pc, b);
     *pc = next;
     v
@@ -1876,6 +1886,20 @@ mod tests {
                 assert_eq!(imm_i32(&code, &mut p32), v, "{v} in {len} bytes");
                 assert_eq!(imm_i64(&code, &mut p64), v as i64, "{v} in {len} bytes");
                 assert_eq!((p32, p64), (len, len), "{v} in {len} bytes");
+            }
+        }
+        // Every value of the inline two-byte path, and in three bytes (the slow path).
+        let step = if cfg!(miri) { 61 } else { 1 };
+        for v in (-8192i32..8192).step_by(step) {
+            for len in [2, 3] {
+                let mut code = sleb(v as i64, len);
+                code.push(0x0b);
+                let mut pc = 0;
+                assert_eq!(
+                    (imm_i32(&code, &mut pc), pc),
+                    (v, len),
+                    "{v} in {len} bytes"
+                );
             }
         }
     }
