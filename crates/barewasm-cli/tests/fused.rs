@@ -30,6 +30,21 @@ const ALL: &str = r#"(module
     local.get $y i32.const -64 i32.add nop i32.xor nop
     local.get $y i32.const 63 i32.shl nop i32.xor nop
     local.get $a i32.const 64 i32.add nop i32.xor nop
+    local.get $a i32.const -64 i32.and nop i32.xor nop
+    local.get $b nop i32.const 63 i32.and nop i32.xor nop
+    local.get $a nop i32.const 5 i32.shl nop i32.xor nop
+    local.get $b nop i32.const -1 i32.shl nop i32.xor nop
+    local.get $a nop i32.const 13 i32.rotl nop i32.xor nop
+    local.get $b nop i32.const -3 i32.rotl nop i32.xor nop
+    local.get $b i32.xor nop
+    local.tee $x i32.const 9 nop i32.add nop
+    local.tee $y i32.const -64 nop i32.sub nop local.get $y nop i32.xor nop
+    local.get $a nop local.set $x local.get $x i32.const 63 i32.add nop
+    local.set $y local.get $b i32.const -64 i32.add nop i32.xor nop local.get $y nop i32.xor nop
+    local.get $a nop i32.const 7 i32.eq nop i32.xor nop
+    local.get $b nop i32.const -1 i32.ne nop i32.xor nop
+    (block (param i32) (result i32) local.get $a nop i32.const 7 i32.eq br_if 0 i32.const 5 nop i32.add) nop
+    (block (param i32) (result i32) local.get $b nop i32.const -1 i32.ne br_if 0 i32.const 9 nop i32.xor) nop
     (block (block (block (block nop)))) nop
     (block (block nop)) nop
     (block (result i32) local.get $b) nop i32.xor nop
@@ -165,14 +180,19 @@ fn fusion_changes_no_fuel_and_pauses_resume_on_fused_opcodes() {
     let plain = all();
     let prepared = prepare(&plain, &Limits::DEFAULT).unwrap();
     // Fuel is charged at taken branches, and no fused sequence holds one: `loop(n)`
-    // costs its n - 1 taken `br_if`s either way, and straight-line `f` nothing.
+    // costs its n - 1 taken `br_if`s either way.
     for n in [1i64, 5, 100] {
         let (r0, f0, _) = outcome(&plain, "loop", &[n], Metering::UNLIMITED);
         let (r1, f1, _) = outcome(&prepared, "loop", &[n], Metering::UNLIMITED);
         assert_eq!((f0, f1), (n as u64 - 1, n as u64 - 1), "loop({n})");
         assert_eq!(r0, r1, "loop({n})");
     }
-    assert_eq!(outcome(&prepared, "f", &[5, -9], Metering::UNLIMITED).1, 0);
+    // `f` branches only in its two `br_if`s after a fused comparison (a == 7, b != -1).
+    for (a, b, units) in [(5, -1, 0), (7, -1, 1), (5, -9, 1), (7, 3, 2)] {
+        let want = outcome(&plain, "f", &[a, b], Metering::UNLIMITED);
+        assert_eq!(want.1, units, "f({a}, {b})");
+        assert_eq!(outcome(&prepared, "f", &[a, b], Metering::UNLIMITED), want);
+    }
     let (want, used, _) = outcome(&prepared, "loop", &[12], Metering::UNLIMITED);
     assert_eq!(used, 11);
     // Too little fuel is `OutOfFuel` at the loop's first instruction, a fused opcode;

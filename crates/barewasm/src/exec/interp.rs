@@ -796,6 +796,14 @@ fn execute(
                     (((unchecked::byte(code, pc + $k) << 1) as i8) >> 1) as i32 as u32
                 };
             }
+            // `i32.const c; OP`: the top `a` becomes `a OP c`.
+            macro_rules! const_op {
+                ($f:expr) => {{
+                    let v = ($f)(top!() as u32, const_at!(1));
+                    pc += 3;
+                    unchecked::set_low(frame, sp - 1, v);
+                }};
+            }
             // `local.get a; i32.const c; OP`: pushes `a OP c`.
             macro_rules! local_const_op {
                 ($f:expr) => {{
@@ -1355,6 +1363,29 @@ fn execute(
                     let v = local_at!(3);
                     pc += 4;
                     push!(v);
+                }
+                fused_op::CONST_AND => const_op!(|a: u32, c: u32| a & c),
+                fused_op::CONST_SHL => const_op!(|a: u32, c: u32| a.wrapping_shl(c)),
+                fused_op::CONST_ROTL => const_op!(|a: u32, c: u32| a.rotate_left(c)),
+                fused_op::LOCAL_XOR => {
+                    let v = (top!() as u32) ^ (local_at!(1) as u32);
+                    pc += 3;
+                    unchecked::set_low(frame, sp - 1, v);
+                }
+                fused_op::SET_LOCAL_CONST_ADD => {
+                    // The set first, as in `SET_LOCAL`.
+                    unchecked::set(frame, unchecked::byte(code, pc + 1) as usize, top!());
+                    let v = (local_at!(3) as u32).wrapping_add(const_at!(5));
+                    pc += 7;
+                    unchecked::set_low(frame, sp - 1, v);
+                }
+                fused_op::CONST_EQ => const_op!(|a: u32, c: u32| (a == c) as u32),
+                fused_op::CONST_NE => const_op!(|a: u32, c: u32| (a != c) as u32),
+                fused_op::TEE_CONST => {
+                    unchecked::set(frame, unchecked::byte(code, pc + 1) as usize, top!());
+                    let c = const_at!(3);
+                    pc += 4;
+                    push_low!(c);
                 }
                 _ => {
                     unchecked::unreachable_opcode(opcode);
