@@ -370,8 +370,8 @@
 //!     let Some(Extern::Func(run)) = store.export(inst, "run") else {
 //!         return Err(Error::new(ErrorKind::UnknownFunction, 0));
 //!     };
-//!     // Bound the run: a million instructions per slice; between slices, the firmware
-//!     // would feed its watchdog and serve interrupts.
+//!     // Bound the run: a million taken branches and calls per slice; between slices,
+//!     // the firmware would feed its watchdog and serve interrupts.
 //!     let typed = store.typed::<(), i32>(run)?;
 //!     stack.set_fuel(1_000_000);
 //!     let mut result = typed.call(&mut store, &mut stack, &mut host, ());
