@@ -1,6 +1,7 @@
 //! Typed arrays carved out of a byte buffer, for things whose count is only known at run
 //! time (the spec image's modules and instance slots) and that are too many for the native
-//! stack.
+//! stack. Built for the host and run under Miri by
+//! `crates/barewasm-cli/tests/firmware_carve.rs` (`scripts/miri.sh`).
 
 use core::mem::{align_of, size_of};
 
