@@ -576,3 +576,54 @@ fn two_instances_take_turns_and_an_endless_loop_does_not_starve_the_other() {
     // `sum(10_000)` has 10,001 charge points.
     assert_eq!(turns, 10_001u64.div_ceil(SLICE) - 1);
 }
+
+/// A call into another instance is a charge point too: with no fuel it pauses at the
+/// callee's first instruction, in the callee's instance, and resumes there.
+#[test]
+fn a_call_into_another_instance_pauses_at_the_callee() {
+    let callee = wat::parse_str(
+        r#"(module (func (export "twice") (param i32) (result i32)
+             (i32.mul (local.get 0) (i32.const 2))))"#,
+    )
+    .unwrap();
+    let caller = wat::parse_str(
+        r#"(module (import "b" "twice" (func $t (param i32) (result i32)))
+             (func (export "go") (param i32) (result i32)
+               (i32.add (call $t (local.get 0)) (i32.const 1))))"#,
+    )
+    .unwrap();
+    let (mut state_b, mut state_a) = (vec![0u8; 4096], vec![0u8; 4096]);
+    let mut scratch = vec![0u8; 64 * 1024];
+    let (mb, _) = Module::new(&callee, &mut state_b, &mut scratch, &LIMITS).unwrap();
+    let (ma, _) = Module::new(&caller, &mut state_a, &mut scratch, &LIMITS).unwrap();
+    let mut slots = [InstanceSlot::EMPTY, InstanceSlot::EMPTY];
+    let mut arena = vec![0u8; 4096];
+    let mut store = Store::new(&mut slots, &mut arena);
+    let b = store.instantiate(&mb, None, &mut |_, _, _| None).unwrap();
+    let twice = func(&store, b, "twice");
+    let a = store
+        .instantiate(&ma, None, &mut |_, _, _| Some(Extern::Func(twice)))
+        .unwrap();
+    let go = func(&store, a, "go");
+    let mut buf = vec![0u8; Stack::bytes_for(&LIMITS) + ALIGN_SLACK];
+    let mut stack = Stack::new(&mut buf, &LIMITS).unwrap();
+    stack.set_fuel(0);
+    assert_eq!(store.call(&mut stack, go, &[20]), Ok(Outcome::OutOfFuel));
+    assert_eq!(store.continue_call(&mut stack), Ok(Outcome::OutOfFuel));
+    // The paused position is in the callee's module: its first instruction.
+    let e = store
+        .typed::<i32, i32>(go)
+        .unwrap()
+        .resume(&mut store, &mut stack, &mut NoHost)
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::OutOfFuel);
+    let first = [0x20, 0, 0x41, 2, 0x6c, 0x0b]; // local.get 0; i32.const 2; i32.mul; end
+    let at = callee.windows(6).position(|w| w == first).unwrap();
+    assert_eq!(e.offset(), at, "{e:?}");
+    stack.set_fuel(1);
+    assert_eq!(store.continue_call(&mut stack), Ok(Outcome::Returned));
+    assert_eq!(stack.results(), &[41]);
+    assert_eq!(stack.fuel(), 0);
+    // With fuel to spare, the same call costs exactly that one unit.
+    assert_eq!(fuel_of(&mut store, &mut stack, go, &[20]), 1);
+}
