@@ -130,7 +130,7 @@ pub const fn has_immediate(op: u8) -> bool {
 }
 
 /// The instructions fused sequences may hold: those with a one-byte immediate, and i32
-/// arithmetic without one. `block` is the one control instruction: it does nothing at run
+/// arithmetic and comparisons without one. `block` is the one control instruction: it does nothing at run
 /// time, and its label's target is after its `end`, so the sequence stays straight-line.
 const fn fusable(b: u8) -> bool {
     has_immediate(b)
