@@ -171,22 +171,66 @@ pub fn lookup(b: u8) -> Option<&'static Fused> {
     TABLE.get(b.wrapping_sub(FIRST) as usize)
 }
 
+/// What the bytes after a fused opcode must be, packed in a `u64` read as little-endian
+/// bytes: its sequence's later opcodes where they go, zero at each immediate (which must be
+/// a one-byte LEB128, under 0x80; no fusable opcode is zero), and in the top byte how many
+/// bytes that is. Generated from [`TABLE`]: every sequence fits in the seven bytes.
+const fn pattern(f: &Fused) -> u64 {
+    let mut ops = 0u64;
+    let mut len = 0;
+    let mut k = 0;
+    while k < f.seq.len() {
+        let op = f.seq[k];
+        assert!(op != 0);
+        if k > 0 {
+            ops |= (op as u64) << (8 * len);
+            len += 1;
+        }
+        len += has_immediate(op) as usize;
+        k += 1;
+    }
+    assert!(len <= 7);
+    ops | (len as u64) << 56
+}
+
+const PATTERNS: [u64; TABLE.len()] = {
+    let mut t = [0; TABLE.len()];
+    let mut i = 0;
+    while i < TABLE.len() {
+        t[i] = pattern(&TABLE[i]);
+        i += 1;
+    }
+    t
+};
+
 /// Checks that `after`, the bytes after fused opcode `f` (at offset `at`), spell its
 /// sequence: each later instruction's opcode, and every immediate one byte. Each
 /// instruction is then decoded and validated as usual, which checks the immediates'
 /// values and the types.
 fn check(f: &Fused, after: &[u8], at: usize) -> Result<()> {
-    // Offsets in `after`: the first instruction's opcode is the fused byte before it.
-    let mut p = 0usize;
-    for (k, &op) in f.seq.iter().enumerate() {
-        let opcode_ok = k == 0 || after.get(p) == Some(&op);
-        let opcode_len = (k > 0) as usize;
-        let imm = has_immediate(op);
-        let imm_ok = !imm || after.get(p + opcode_len).is_some_and(|&b| b < 0x80);
-        if !(opcode_ok && imm_ok) {
-            return Err(Error::new(ErrorKind::BadFusedInstruction, at));
-        }
-        p += opcode_len + imm as usize;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let p = PATTERNS[(f.code - FIRST) as usize];
+    let len = (p >> 56) as usize;
+    if after.len() < len {
+        return Err(Error::new(ErrorKind::BadFusedInstruction, at));
+    }
+    // Eight bytes at once where the body has them (the masks ignore the ones past the
+    // sequence), else byte by byte.
+    let w = match after.first_chunk::<8>() {
+        Some(&b) => u64::from_le_bytes(b),
+        None => after
+            .iter()
+            .enumerate()
+            .fold(0, |w, (i, &b)| w | (b as u64) << (8 * i)),
+    };
+    let in_seq = (1u64 << (8 * len)) - 1;
+    let ops = p & in_seq;
+    // 0xff in each byte where `ops` has an opcode: its high bit set if the byte is nonzero.
+    let nonzero = (((ops & !HIGH) + !HIGH) | ops) & HIGH;
+    let op_mask = (nonzero >> 7) * 0xff;
+    let imm_high_bits = !op_mask & in_seq & HIGH;
+    if (w ^ ops) & op_mask != 0 || w & imm_high_bits != 0 {
+        return Err(Error::new(ErrorKind::BadFusedInstruction, at));
     }
     Ok(())
 }
@@ -194,7 +238,6 @@ fn check(f: &Fused, after: &[u8], at: usize) -> Result<()> {
 /// The instruction fused opcode `code`, at `at`, stands for first, read from `r` (just
 /// after the opcode) once the bytes after it are checked to spell its sequence; an
 /// unknown opcode if `code` is none. For [`Instr::read_with`].
-#[cold]
 pub(super) fn read_first(code: u8, at: usize, r: &mut Reader<'_>) -> Result<Instr> {
     let Some(f) = lookup(code) else {
         return Err(Error::new(ErrorKind::UnknownOpcode, at));
@@ -226,6 +269,45 @@ mod tests {
             });
             let joined = f.name.split('+').all(|n| names.next() == Some(n));
             assert!(joined && names.next().is_none(), "{}", f.name);
+        }
+    }
+
+    /// Every fused opcode accepts exactly its sequence: each later opcode changed, each
+    /// immediate made two bytes long, or the sequence cut short, is rejected.
+    #[test]
+    fn every_pattern_checks_each_byte() {
+        for f in TABLE {
+            let mut good = [0u8; 16];
+            let mut imms = [false; 16];
+            let mut n = 0;
+            for (k, &op) in f.seq.iter().enumerate() {
+                good[n] = if k == 0 { f.code } else { op };
+                n += 1;
+                if has_immediate(op) {
+                    good[n] = 0x40;
+                    imms[n] = true;
+                    n += 1;
+                }
+            }
+            assert_eq!(n, f.byte_len(), "{}", f.name);
+            // Followed by end-of-body bytes, and not: both ways of reading the bytes.
+            for tail in [0, 8] {
+                let r = Instr::read_with(&mut Reader::new(&good[..n + tail]), true);
+                assert!(r.is_ok(), "{}", f.name);
+                let e = Instr::read_with(&mut Reader::new(&good[..n - 1]), true).unwrap_err();
+                assert_eq!(e.kind(), ErrorKind::BadFusedInstruction, "{}", f.name);
+                for i in 1..n {
+                    let mut bad = good;
+                    bad[i] = if imms[i] { 0xc0 } else { bad[i] ^ 1 };
+                    let e = Instr::read_with(&mut Reader::new(&bad[..n + tail]), true);
+                    assert_eq!(
+                        e.map_err(|e| e.kind()),
+                        Err(ErrorKind::BadFusedInstruction),
+                        "{} byte {i}",
+                        f.name
+                    );
+                }
+            }
         }
     }
 

@@ -462,7 +462,95 @@ macro_rules! define_instr {
                 }
             }
         }
+
+        /// [`SimpleOp`] of every single-byte opcode, by opcode byte.
+        const SIMPLE_OPS: [SimpleOp; 256] = {
+            let mut t = [SimpleOp::NONE; 256];
+            $( t[$code] = SimpleOp::of(
+                sig_of!($sig),
+                0 $( + { let _ = stringify!($f); 1 } )*,
+                $code,
+            ); )*
+            t
+        };
     };
+}
+
+/// [`SIMPLE_OPS`] stored as an index per opcode into a list of the distinct signatures:
+/// 384 bytes of flash instead of 1,024.
+const SIMPLE_TABLES: ([u8; 256], [SimpleOp; SIMPLE_SIGS]) = {
+    let mut index = [0u8; 256];
+    let mut sigs = [SimpleOp::NONE; SIMPLE_SIGS];
+    let mut n = 1;
+    let mut code = 0;
+    while code < 256 {
+        let s = SIMPLE_OPS[code];
+        let mut i = 0;
+        while i < n && sigs[i].0 != s.0 {
+            i += 1;
+        }
+        if i == n {
+            sigs[n] = s;
+            n += 1;
+        }
+        index[code] = i as u8;
+        code += 1;
+    }
+    (index, sigs)
+};
+
+/// Room for the distinct signatures of [`SimpleOp`]s, [`SimpleOp::NONE`] first (the
+/// build fails if they outgrow it).
+const SIMPLE_SIGS: usize = 32;
+
+/// The [`SimpleOp`] of single-byte opcode `code` ([`SimpleOp::NONE`] if it is none).
+#[inline]
+pub(crate) fn simple_op(code: u8) -> SimpleOp {
+    let (index, sigs) = &SIMPLE_TABLES;
+    sigs.get(index[code as usize] as usize)
+        .copied()
+        .unwrap_or(SimpleOp::NONE)
+}
+
+/// The typing of a one-byte instruction without immediates whose signature is fixed
+/// (`i32.add`, `f64.sqrt`, `nop`: most of the numeric instructions), packed so the
+/// validator types it from its opcode byte without decoding an [`Instr`]: byte 0 is one
+/// more than the number of parameters (0 for every other opcode), bytes 1 and 2 the
+/// parameters' type bytes (last on top), byte 3 the result's (0 if none). Generated from
+/// the instruction list; no such instruction has more than two parameters or one result.
+/// Without the `float` feature, the instructions [`computes_float`] names are left out, so
+/// they take the path that rejects them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct SimpleOp(pub u32);
+
+impl SimpleOp {
+    /// Not such an instruction.
+    pub(crate) const NONE: SimpleOp = SimpleOp(0);
+
+    const fn of(sig: Sig, immediates: u32, code: u8) -> SimpleOp {
+        let Sig::Simple(params, results) = sig else {
+            return SimpleOp::NONE;
+        };
+        if immediates != 0 || (!cfg!(feature = "float") && float_opcode(code)) {
+            return SimpleOp::NONE;
+        }
+        assert!(params.len() <= 2 && results.len() <= 1);
+        let mut packed = 1 + params.len() as u32;
+        let mut i = 0;
+        while i < params.len() {
+            packed |= (params[i] as u32) << (8 * (i + 1));
+            i += 1;
+        }
+        if results.len() == 1 {
+            packed |= (results[0] as u32) << 24;
+        }
+        SimpleOp(packed)
+    }
+}
+
+/// The single-byte opcodes of instructions that compute on floats (see [`computes_float`]).
+const fn float_opcode(code: u8) -> bool {
+    matches!(code, 0x5b..=0x66 | 0x8b..=0xa6 | 0xa8..=0xab | 0xae..=0xbb)
 }
 
 for_each_instr!(define_instr);
@@ -478,7 +566,7 @@ for_each_instr!(define_instr);
 /// Cortex-M4 for f64, no rounding functions), as Wasm3's `d_m3HasFloat` does.
 pub fn computes_float(opcode: u8, instr: &Instr) -> bool {
     match opcode {
-        0x5b..=0x66 | 0x8b..=0xa6 | 0xa8..=0xab | 0xae..=0xbb => true,
+        _ if float_opcode(opcode) => true,
         op::PREFIX_FC => matches!(
             instr,
             Instr::I32TruncSatF32S {}
@@ -596,6 +684,46 @@ mod tests {
             decode(&[0x44, 0, 0]).unwrap_err().kind(),
             ErrorKind::UnexpectedEnd
         );
+    }
+
+    /// The validator's table of fixed-signature one-byte instructions agrees with
+    /// [`Instr::sig`]: every one-byte instruction without immediates whose signature is
+    /// [`Sig::Simple`] is in it with that signature (float ones only with the `float`
+    /// feature), and nothing else is.
+    #[test]
+    fn simple_ops_agree_with_the_signatures() {
+        let mut simple = 0;
+        for b in 0..=255u8 {
+            let got = simple_op(b);
+            let bytes = [b, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+            let mut r = Reader::new(&bytes);
+            let want = match (b, Instr::read(&mut r).map(|i| i.sig())) {
+                (op::PREFIX_FC, _) => None,
+                (_, Ok(Sig::Simple(p, res))) if r.pos() == 1 => Some((p, res)),
+                _ => None,
+            };
+            let want = want.filter(|_| cfg!(feature = "float") || !float_opcode(b));
+            match want {
+                None => assert_eq!(got, SimpleOp::NONE, "{b:#x}"),
+                Some((p, res)) => {
+                    let [n, first, second, result] = got.0.to_le_bytes();
+                    assert_eq!(n as usize, 1 + p.len(), "{b:#x}");
+                    let packed: [u8; 2] = [first, second];
+                    for (k, t) in p.iter().enumerate() {
+                        assert_eq!(packed[k], *t as u8, "{b:#x}");
+                    }
+                    assert_eq!(result, res.first().map_or(0, |&t| t as u8), "{b:#x}");
+                    simple += 1;
+                }
+            }
+        }
+        // nop and 0x45-0xc4: the comparisons, arithmetic, conversions, sign extensions.
+        let expect = if cfg!(feature = "float") {
+            129
+        } else {
+            129 - 58
+        };
+        assert_eq!(simple, expect);
     }
 
     #[test]

@@ -7,12 +7,17 @@
 //! the value-stack frame the interpreter will build, so one limit
 //! ([`crate::Limits::max_function_slots`]) bounds both.
 //!
+//! The instructions rustc emits most (locals, `i32.const`, fixed-signature arithmetic:
+//! three quarters of the bench module's) are typed straight from their bytes; the rest are
+//! decoded into an [`Instr`] and typed by the spec's rules for it. The top frame's height
+//! and reachability are kept unpacked, as every pop reads them.
+//!
 //! Side-table emission (see [`crate::module::side_table`]): a branch to a `loop` knows its
 //! target at once; a branch forward waits in a chain threaded through the pending entries'
 //! target fields, and the chain is patched when the label's `end` is reached.
 
 use super::Ctx;
-use crate::binary::opcodes::{Instr, Sig};
+use crate::binary::opcodes::{op, simple_op, Instr, Sig, SimpleOp};
 use crate::binary::reader::Reader;
 use crate::binary::types::{BlockType, FuncType, ValType};
 use crate::error::{Error, ErrorKind, Result};
@@ -185,6 +190,10 @@ pub(crate) struct FuncValidator<'c, 'wasm, 'a, 'd> {
     n_locals: usize,
     frames: &'c mut [u32],
     n_frames: usize,
+    /// The top frame's `height` and `unreachable`, kept out of its packed form because
+    /// every pop reads them.
+    height: usize,
+    unreachable: bool,
     max_nesting_limit: usize,
     side: &'c mut SideSink<'d, 'wasm>,
     side_start: usize,
@@ -211,6 +220,8 @@ impl<'c, 'wasm, 'a, 'd> FuncValidator<'c, 'wasm, 'a, 'd> {
             n_locals: 0,
             frames,
             n_frames: 0,
+            height: 0,
+            unreachable: false,
             max_nesting_limit: max_nesting,
             side,
             side_start,
@@ -240,6 +251,31 @@ impl<'c, 'wasm, 'a, 'd> FuncValidator<'c, 'wasm, 'a, 'd> {
         self.push_frame(Kind::Func, BlockType::Func(FUNC_BODY), 0, r.pos())?;
         while self.n_frames > 0 {
             let at = r.pos();
+            // The most frequent instructions (locals and `i32.const` are over half of
+            // rustc's output, fixed-signature arithmetic a fifth) are typed straight from
+            // their bytes; the rest are decoded into an `Instr` first.
+            let code = r.peek()?;
+            let simple = simple_op(code);
+            if simple != SimpleOp::NONE {
+                r.u8()?;
+                self.simple(simple, at)?;
+                continue;
+            }
+            match code {
+                op::LocalGet | op::LocalSet | op::LocalTee => {
+                    r.u8()?;
+                    let local = r.u32()?;
+                    self.local_access(code, local, at)?;
+                    continue;
+                }
+                op::I32Const => {
+                    r.u8()?;
+                    r.i32()?;
+                    self.push(ValType::I32, at)?;
+                    continue;
+                }
+                _ => {}
+            }
             #[cfg(not(feature = "float"))]
             let opcode = r.peek()?;
             let instr = Instr::read_with(r, self.ctx.fused)?;
@@ -331,22 +367,43 @@ impl<'c, 'wasm, 'a, 'd> FuncValidator<'c, 'wasm, 'a, 'd> {
     }
 
     /// Pops any operand; returns its type byte (`UNKNOWN` in unreachable code).
+    #[inline]
     fn pop_any(&mut self, at: usize) -> Result<u8> {
-        let f = self.top();
-        if self.n_slots == f.height as usize {
-            if f.unreachable {
+        if self.n_slots <= self.height {
+            if self.unreachable {
                 return Ok(UNKNOWN);
             }
             return Err(Error::new(ErrorKind::TypeMismatch, at));
         }
         self.n_slots -= 1;
-        Ok(self.slots[self.n_slots])
+        Ok(self.slots.get(self.n_slots).copied().unwrap_or(UNKNOWN))
+    }
+
+    /// Types an instruction that has a [`SimpleOp`]: pops its parameters, pushes its result.
+    #[inline]
+    fn simple(&mut self, op: SimpleOp, at: usize) -> Result<()> {
+        let [n, first, second, result] = op.0.to_le_bytes();
+        match n {
+            3 => {
+                self.pop_byte(second, at)?;
+                self.pop_byte(first, at)?;
+            }
+            2 => {
+                self.pop_byte(first, at)?;
+            }
+            _ => {}
+        }
+        if result != 0 {
+            self.push_slot(result, at)?;
+        }
+        Ok(())
     }
 
     fn pop(&mut self, expect: ValType, at: usize) -> Result<u8> {
         self.pop_byte(expect as u8, at)
     }
 
+    #[inline]
     fn pop_byte(&mut self, expect: u8, at: usize) -> Result<u8> {
         let actual = self.pop_any(at)?;
         if actual != expect && actual != UNKNOWN && expect != UNKNOWN {
@@ -365,11 +422,10 @@ impl<'c, 'wasm, 'a, 'd> FuncValidator<'c, 'wasm, 'a, 'd> {
     /// Checks the top operands against `types` without consuming them: the spec's
     /// `push_vals(pop_vals(types))` for `br_table`, which keeps unknown operands unknown.
     fn check_top(&self, types: &[u8], at: usize) -> Result<()> {
-        let f = self.top();
         let mut pos = self.n_slots;
         for &t in types.iter().rev() {
-            if pos == f.height as usize {
-                return if f.unreachable {
+            if pos == self.height {
+                return if self.unreachable {
                     Ok(())
                 } else {
                     Err(Error::new(ErrorKind::TypeMismatch, at))
@@ -445,6 +501,8 @@ impl<'c, 'wasm, 'a, 'd> FuncValidator<'c, 'wasm, 'a, 'd> {
         self.n_frames += 1;
         self.max_nesting = self.max_nesting.max(self.n_frames);
         self.set_frame(0, &f);
+        self.height = self.n_slots;
+        self.unreachable = false;
         self.push_all(sig.params, at)
     }
 
@@ -457,6 +515,11 @@ impl<'c, 'wasm, 'a, 'd> FuncValidator<'c, 'wasm, 'a, 'd> {
             return Err(Error::new(ErrorKind::TypeMismatch, at));
         }
         self.n_frames -= 1;
+        if self.n_frames > 0 {
+            let top = self.top();
+            self.height = top.height as usize;
+            self.unreachable = top.unreachable;
+        }
         Ok(f)
     }
 
@@ -474,6 +537,7 @@ impl<'c, 'wasm, 'a, 'd> FuncValidator<'c, 'wasm, 'a, 'd> {
         self.n_slots = f.height as usize;
         f.unreachable = true;
         self.set_frame(0, &f);
+        self.unreachable = true;
     }
 
     fn label(&self, depth: u32, at: usize) -> Result<Frame> {
@@ -595,6 +659,19 @@ impl<'c, 'wasm, 'a, 'd> FuncValidator<'c, 'wasm, 'a, 'd> {
         }
     }
 
+    /// `local.get`, `local.set` or `local.tee` (`code`) of `local`.
+    #[inline]
+    fn local_access(&mut self, code: u8, local: u32, at: usize) -> Result<()> {
+        let t = self.local(local, at)?;
+        if code != op::LocalGet {
+            self.pop_byte(t, at)?;
+        }
+        if code != op::LocalSet {
+            self.push_slot(t, at)?;
+        }
+        Ok(())
+    }
+
     fn data_count(&self, idx: u32, at: usize) -> Result<()> {
         match self.ctx.data_count {
             None => Err(Error::new(ErrorKind::DataCountMissing, at)),
@@ -689,6 +766,8 @@ impl<'c, 'wasm, 'a, 'd> FuncValidator<'c, 'wasm, 'a, 'd> {
                 };
                 self.n_frames += 1;
                 self.set_frame(0, &ef);
+                self.height = ef.height as usize;
+                self.unreachable = false;
                 self.push_all(sig.params, at)?;
             }
             Instr::End {} => {
@@ -813,19 +892,9 @@ impl<'c, 'wasm, 'a, 'd> FuncValidator<'c, 'wasm, 'a, 'd> {
                 self.pop(t, at)?;
                 self.push(t, at)?;
             }
-            Instr::LocalGet { local } => {
-                let t = self.local(local, at)?;
-                self.push_slot(t, at)?;
-            }
-            Instr::LocalSet { local } => {
-                let t = self.local(local, at)?;
-                self.pop_byte(t, at)?;
-            }
-            Instr::LocalTee { local } => {
-                let t = self.local(local, at)?;
-                self.pop_byte(t, at)?;
-                self.push_slot(t, at)?;
-            }
+            Instr::LocalGet { local } => self.local_access(op::LocalGet, local, at)?,
+            Instr::LocalSet { local } => self.local_access(op::LocalSet, local, at)?,
+            Instr::LocalTee { local } => self.local_access(op::LocalTee, local, at)?,
             Instr::GlobalGet { global } => {
                 let g = self
                     .ctx
