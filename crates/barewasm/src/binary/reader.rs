@@ -337,7 +337,7 @@ mod tests {
     }
 
     /// The 32-bit fast path agrees with the general decoder, value, error and position,
-    /// on every value of up to 14 bits in every length, and on five-byte encodings with
+    /// on every value of up to 14 bits in every length (padded or cut short), and on five-byte encodings with
     /// every last byte.
     #[test]
     fn i32_agrees_with_the_general_decoder() {
@@ -348,7 +348,9 @@ mod tests {
             assert_eq!(fast.i32(), want, "{b:x?}");
             assert_eq!(fast.pos(), general.pos(), "{b:x?}");
         };
-        for v in -(1i32 << 13)..(1 << 13) {
+        // Under Miri every 61st value (all of them took it over three minutes).
+        let step = if cfg!(miri) { 61 } else { 1 };
+        for v in (-(1i32 << 13)..(1 << 13)).step_by(step) {
             let v = v as u32;
             for len in 1..=5 {
                 let mut b = [0u8; 6];
