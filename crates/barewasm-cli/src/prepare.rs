@@ -101,7 +101,7 @@ fn for_each_instr(code: &mut [u8], fused: bool, mut f: impl FnMut(&mut [u8], usi
 }
 
 /// Fuses `bytes`, a valid module without fused opcodes: overwrites the first opcode of
-/// every sequence in [`fused::TABLE`] whose immediates are one byte each, left to right
+/// every sequence in [`fused::TABLE`] whose immediates have its lengths, left to right
 /// and the longest first where several start at one instruction, and returns how many
 /// were fused. The caller adds the
 /// section that enables them ([`fused_section`]).
@@ -115,12 +115,14 @@ pub fn fuse(bytes: &mut [u8]) -> usize {
     let mut i = 0;
     while i < starts.len() {
         // Each instruction of the sequence with its opcode and a one-byte immediate, if
-        // any (the next instruction starts right after it).
+        // any, or a two-byte one for a wide form's constant (the next instruction starts
+        // right after it).
         let found = by_length.iter().find(|f| {
             f.seq.len() < starts.len() - i
                 && f.seq.iter().enumerate().all(|(k, &op)| {
                     let (at, next) = (starts[i + k], starts[i + k + 1]);
-                    bytes[at] == op && next - at == 1 + fused::has_immediate(op) as usize
+                    let imm = fused::has_immediate(op) as usize + (k == 0 && f.wide) as usize;
+                    bytes[at] == op && next - at == 1 + imm
                 })
         });
         match found {

@@ -43,6 +43,11 @@ const ALL: &str = r#"(module
     local.set $y local.get $b i32.const -64 i32.add nop i32.xor nop local.get $y nop i32.xor nop
     local.get $a nop i32.const 7 i32.eq nop i32.xor nop
     local.get $b nop i32.const -1 i32.ne nop i32.xor nop
+    local.get $a nop i32.const 255 i32.and nop i32.xor nop
+    local.get $b nop i32.const -8192 i32.and nop i32.xor nop
+    local.get $a nop i32.const 8191 i32.ne nop i32.xor nop
+    local.get $b nop i32.const -65 i32.add nop i32.xor nop
+    local.get $b nop i32.const 8192 i32.and nop i32.xor nop
     (block (param i32) (result i32) local.get $a nop i32.const 7 i32.eq br_if 0 i32.const 5 nop i32.add) nop
     (block (param i32) (result i32) local.get $b nop i32.const -1 i32.ne br_if 0 i32.const 9 nop i32.xor) nop
     (block (block (block (block nop)))) nop
@@ -102,13 +107,17 @@ fn prepare_fuses_every_sequence_of_the_table() {
         let n = found.iter().filter(|(_, c)| *c == f.code).count();
         assert!(n >= 1, "{} not fused", f.name);
     }
-    // Immediates of two bytes (`i32.const 300`, `i32.const 64`) are left alone, and in the
-    // loop `local.set; local.get` is fused first: three of the six `local.get; i32.const;
-    // i32.add` are fused.
+    // `local.get; i32.const; i32.add` with a two-byte constant (`i32.const 300`, `64`) is
+    // not fused (its `i32.const; i32.add` is, in a wide form), a three-byte one (8192)
+    // not at all, and in the loop `local.set; local.get` is fused first: three of the six
+    // `local.get; i32.const; i32.add` are fused.
     let adds = found
         .iter()
         .filter(|(_, c)| *c == fused::code::LOCAL_CONST_ADD);
     assert_eq!(adds.count(), 3);
+    // 255 and -8192 in a wide form, 8192 (three bytes) left alone.
+    let ands = found.iter().filter(|(_, c)| *c == fused::code::CONST2_AND);
+    assert_eq!(ands.count(), 2);
     // Each position held the first opcode of its sequence, and only fused bytes changed.
     for &(i, c) in &found {
         assert_eq!(plain[i], fused::lookup(c).unwrap().seq[0]);

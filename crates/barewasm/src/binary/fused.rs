@@ -14,7 +14,9 @@
 //!   preparing a module again).
 //!
 //! Every immediate in a fused sequence is one byte (local 0 to 127, constant -64 to 63),
-//! so the interpreter reads them at fixed offsets without decoding LEB128. No sequence
+//! except the constant of the *wide* forms, two bytes (-8192 to 8191: masks such as 255
+//! are the commonest), so the interpreter reads them at fixed offsets without decoding
+//! LEB128. No sequence
 //! branches, so fusion changes no fuel (it is charged at taken branches and calls, see
 //! [`Stack::set_fuel`](crate::Stack::set_fuel)).
 //!
@@ -42,11 +44,14 @@ use crate::error::{Error, ErrorKind, Result};
 pub const SECTION_NAME: &str = "barewasm.fused";
 
 /// The one byte that section holds: the version of the table below (2 added 0xe4 to
-/// 0xeb; a module prepared for version 1 is rejected and must be prepared again).
-pub const FORMAT_VERSION: u8 = 2;
+/// 0xeb, 3 the wide forms 0xec to 0xee; a module prepared for an earlier version is
+/// rejected and must be prepared again).
+pub const FORMAT_VERSION: u8 = 3;
 
 macro_rules! fused_table {
-    ($( $code:literal $name:ident $text:literal [$($seq:ident)+]; )*) => {
+    (@wide) => { false };
+    (@wide wide) => { true };
+    ($( $code:literal $name:ident $text:literal [$($seq:ident)+] $($wide:ident)?; )*) => {
         /// The fused opcodes.
         pub mod code {
             $(
@@ -58,7 +63,12 @@ macro_rules! fused_table {
         /// Every fused opcode with its name and the instruction sequence it stands for, in
         /// opcode order (contiguous from [`FIRST`]).
         pub const TABLE: &[Fused] = &[
-            $( Fused { code: $code, name: $text, seq: &[$(op::$seq),+] }, )*
+            $( Fused {
+                code: $code,
+                name: $text,
+                seq: &[$(op::$seq),+],
+                wide: fused_table!(@wide $($wide)?),
+            }, )*
         ];
     };
 }
@@ -92,6 +102,9 @@ fused_table! {
     0xe9 SET_LOCAL_CONST_ADD "local.set+local.get+i32.const+i32.add" [LocalSet LocalGet I32Const I32Add];
     0xea CONST_EQ "i32.const+i32.eq" [I32Const I32Eq];
     0xeb CONST_NE "i32.const+i32.ne" [I32Const I32Ne];
+    0xec CONST2_AND "i32.const+i32.and" [I32Const I32And] wide;
+    0xed CONST2_ADD "i32.const+i32.add" [I32Const I32Add] wide;
+    0xee CONST2_NE "i32.const+i32.ne" [I32Const I32Ne] wide;
 }
 
 /// One fused opcode.
@@ -103,12 +116,15 @@ pub struct Fused {
     pub name: &'static str,
     /// The opcodes of the instructions it stands for (none of them prefixed).
     pub seq: &'static [u8],
+    /// Whether the first instruction, then an `i32.const`, has a two-byte immediate
+    /// (every other immediate is one byte).
+    pub wide: bool,
 }
 
 impl Fused {
-    /// The bytes its sequence takes: every immediate is one byte.
+    /// The bytes its sequence takes: every immediate is one byte, but a wide constant.
     pub const fn byte_len(&self) -> usize {
-        let mut n = 0;
+        let mut n = self.wide as usize;
         let mut i = 0;
         while i < self.seq.len() {
             n += 1 + has_immediate(self.seq[i]) as usize;
@@ -121,7 +137,8 @@ impl Fused {
 /// Whether `op`, an instruction fused sequences may hold, has an immediate: a local index,
 /// an `i32.const` value or a block type. Fused sequences only hold those whose immediate
 /// is one byte (local 0 to 127, constant -64 to 63, a block type other than a type index
-/// of 64 or more), so the interpreter reads them at fixed offsets.
+/// of 64 or more), or two for the constant of a [wide](Fused::wide) form, so the
+/// interpreter reads them at fixed offsets.
 pub const fn has_immediate(op: u8) -> bool {
     matches!(
         op,
@@ -157,6 +174,7 @@ const _: () = {
         assert!(TABLE[i].seq.len() >= 2);
         // `read_first` decodes these, and only these, as a sequence's first instruction.
         assert!(has_immediate(TABLE[i].seq[0]));
+        assert!(!TABLE[i].wide || TABLE[i].seq[0] == op::I32Const);
         let mut k = 0;
         while k < TABLE[i].seq.len() {
             assert!(fusable(TABLE[i].seq[k]));
@@ -172,16 +190,21 @@ pub fn lookup(b: u8) -> Option<&'static Fused> {
 }
 
 /// What the bytes after a fused opcode must be, packed in a `u64` read as little-endian
-/// bytes: its sequence's later opcodes where they go, zero at each immediate (which must be
-/// a one-byte LEB128, under 0x80; no fusable opcode is zero), and in the top byte how many
-/// bytes that is. Generated from [`TABLE`]: every sequence fits in the seven bytes.
+/// bytes: its sequence's later opcodes where they go, zero at each immediate's last byte
+/// (under 0x80; no fusable opcode is zero), 0x80 at the first byte of a wide constant (a
+/// continued LEB128, so at least 0x80; every opcode is under it), and in the top byte how
+/// many bytes that is. Generated from [`TABLE`]: every sequence fits in the seven bytes.
 const fn pattern(f: &Fused) -> u64 {
     let mut ops = 0u64;
     let mut len = 0;
+    if f.wide {
+        ops = 0x80;
+        len = 1;
+    }
     let mut k = 0;
     while k < f.seq.len() {
         let op = f.seq[k];
-        assert!(op != 0);
+        assert!(op != 0 && op < 0x80);
         if k > 0 {
             ops |= (op as u64) << (8 * len);
             len += 1;
@@ -225,11 +248,14 @@ fn check(f: &Fused, after: &[u8], at: usize) -> Result<()> {
     };
     let in_seq = (1u64 << (8 * len)) - 1;
     let ops = p & in_seq;
-    // 0xff in each byte where `ops` has an opcode: its high bit set if the byte is nonzero.
-    let nonzero = (((ops & !HIGH) + !HIGH) | ops) & HIGH;
-    let op_mask = (nonzero >> 7) * 0xff;
-    let imm_high_bits = !op_mask & in_seq & HIGH;
-    if (w ^ ops) & op_mask != 0 || w & imm_high_bits != 0 {
+    // The high bit of each byte where `ops` holds an opcode (nonzero low bits), then 0xff
+    // in those bytes; the high bits that must be set (continued LEB128) and clear (last
+    // bytes of immediates).
+    let opcodes = ((ops & !HIGH) + !HIGH) & HIGH;
+    let op_mask = (opcodes >> 7) * 0xff;
+    let continued = ops & HIGH;
+    let last = in_seq & HIGH & !opcodes & !continued;
+    if (w ^ ops) & op_mask != 0 || w & continued != continued || w & last != 0 {
         return Err(Error::new(ErrorKind::BadFusedInstruction, at));
     }
     Ok(())
@@ -283,6 +309,12 @@ mod tests {
             for (k, &op) in f.seq.iter().enumerate() {
                 good[n] = if k == 0 { f.code } else { op };
                 n += 1;
+                if k == 0 && f.wide {
+                    // 0x40 | 0x80: a continued byte, and `bad` below sets it to 0x40.
+                    good[n] = 0xc0;
+                    imms[n] = true;
+                    n += 1;
+                }
                 if has_immediate(op) {
                     good[n] = 0x40;
                     imms[n] = true;
@@ -298,7 +330,9 @@ mod tests {
                 assert_eq!(e.kind(), ErrorKind::BadFusedInstruction, "{}", f.name);
                 for i in 1..n {
                     let mut bad = good;
-                    bad[i] = if imms[i] { 0xc0 } else { bad[i] ^ 1 };
+                    // An immediate byte with its continuation bit flipped, an opcode
+                    // changed.
+                    bad[i] = if imms[i] { bad[i] ^ 0x80 } else { bad[i] ^ 1 };
                     let e = Instr::read_with(&mut Reader::new(&bad[..n + tail]), true);
                     assert_eq!(
                         e.map_err(|e| e.kind()),
@@ -351,7 +385,7 @@ mod tests {
         }
         for f in TABLE {
             let imms = f.seq.iter().filter(|&&b| has_immediate(b)).count();
-            assert_eq!(f.byte_len(), f.seq.len() + imms);
+            assert_eq!(f.byte_len(), f.seq.len() + imms + f.wide as usize);
         }
         // A byte past the table is still unknown.
         let e = Instr::read_with(&mut Reader::new(&[0xfa, 0]), true).unwrap_err();

@@ -805,6 +805,18 @@ fn execute(
                     unchecked::set_low(frame, sp - 1, v);
                 }};
             }
+            // `i32.const c; OP` with a two-byte `c` (validated: a continued byte, then a
+            // last one): the top `a` becomes `a OP c`.
+            macro_rules! const2_op {
+                ($f:expr) => {{
+                    let low = unchecked::byte(code, pc + 1) as u32 & 0x7f;
+                    let high = unchecked::byte(code, pc + 2) as u32;
+                    let c = ((((high << 7) | low) << 18) as i32 >> 18) as u32;
+                    let v = ($f)(top!() as u32, c);
+                    pc += 4;
+                    unchecked::set_low(frame, sp - 1, v);
+                }};
+            }
             // `local.get b; OP`: the top `a` becomes `a OP b`.
             macro_rules! local_op {
                 ($f:expr) => {{
@@ -1384,6 +1396,9 @@ fn execute(
                     pc += 4;
                     push_low!(c);
                 }
+                fused_op::CONST2_AND => const2_op!(|a: u32, c: u32| a & c),
+                fused_op::CONST2_ADD => const2_op!(u32::wrapping_add),
+                fused_op::CONST2_NE => const2_op!(|a: u32, c: u32| (a != c) as u32),
                 _ => {
                     unchecked::unreachable_opcode(opcode);
                     break 'run Err(Error::new(ErrorKind::UnknownOpcode, at));
