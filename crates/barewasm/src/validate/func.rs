@@ -276,11 +276,9 @@ impl<'c, 'wasm, 'a, 'd> FuncValidator<'c, 'wasm, 'a, 'd> {
                 }
                 _ => {}
             }
-            #[cfg(not(feature = "float"))]
-            let opcode = r.peek()?;
             let instr = Instr::read_with(r, self.ctx.fused)?;
             #[cfg(not(feature = "float"))]
-            if crate::binary::opcodes::computes_float(opcode, &instr) {
+            if crate::binary::opcodes::computes_float(code, &instr) {
                 return Err(Error::new(ErrorKind::FloatUnsupported, at));
             }
             self.instr(instr, at, r)?;
@@ -498,12 +496,17 @@ impl<'c, 'wasm, 'a, 'd> FuncValidator<'c, 'wasm, 'a, 'd> {
             height: self.n_slots as u32,
             aux,
         };
+        self.enter(&f);
+        self.push_all(sig.params, at)
+    }
+
+    /// Pushes frame `f` (reachable) on the control stack and makes it the top.
+    fn enter(&mut self, f: &Frame) {
         self.n_frames += 1;
         self.max_nesting = self.max_nesting.max(self.n_frames);
-        self.set_frame(0, &f);
-        self.height = self.n_slots;
-        self.unreachable = false;
-        self.push_all(sig.params, at)
+        self.set_frame(0, f);
+        self.height = f.height as usize;
+        self.unreachable = f.unreachable;
     }
 
     /// Checks the top frame's results and pops it, leaving its height.
@@ -764,10 +767,7 @@ impl<'c, 'wasm, 'a, 'd> FuncValidator<'c, 'wasm, 'a, 'd> {
                     link,
                     ..f
                 };
-                self.n_frames += 1;
-                self.set_frame(0, &ef);
-                self.height = ef.height as usize;
-                self.unreachable = false;
+                self.enter(&ef);
                 self.push_all(sig.params, at)?;
             }
             Instr::End {} => {
