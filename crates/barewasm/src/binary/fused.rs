@@ -28,7 +28,7 @@
 //! were the original opcode. A tampered byte is either a sequence that validates on its
 //! own or [`BadFusedInstruction`](ErrorKind::BadFusedInstruction). The interpreter's
 //! fixed-offset reads rely on that check: the bytes exist within the function body, and
-//! each one-byte immediate is the value validation decoded.
+//! each immediate is the value validation decoded.
 //!
 //! Superinstructions are an old idea (Proebsting, "Optimizing an ANSI C interpreter with
 //! superoperators", POPL 1995; Ertl and Gregg, "Combining stack caching with dynamic
@@ -227,7 +227,7 @@ const PATTERNS: [u64; TABLE.len()] = {
 };
 
 /// Checks that `after`, the bytes after fused opcode `f` (at offset `at`), spell its
-/// sequence: each later instruction's opcode, and every immediate one byte. Each
+/// sequence: each later instruction's opcode, and every immediate of its length. Each
 /// instruction is then decoded and validated as usual, which checks the immediates'
 /// values and the types.
 fn check(f: &Fused, after: &[u8], at: usize) -> Result<()> {
