@@ -280,11 +280,12 @@ fn prepare(args: &[OsString]) -> ExitCode {
         return ExitCode::from(USAGE);
     }
     out(&format!(
-        "{}: {} side-table entries ({} B) in custom section `{}`; {fused} sequences fused; \
-         module state {} B\n",
+        "{}: {} side-table entries, {} of them wide ({} B), in custom section `{}`; \
+         {fused} sequences fused; module state {} B\n",
         output.display(),
         plan.side_table_entries,
-        plan.side_table_entries * 8,
+        plan.side_table_wide_entries,
+        plan.side_table_entries * 4 + plan.side_table_wide_entries * 8,
         barewasm::module::side_table::SECTION_NAME,
         plan.module_state_bytes,
     ));

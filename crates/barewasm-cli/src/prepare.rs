@@ -15,7 +15,7 @@ use barewasm::binary::fused::{self, SECTION_NAME as FUSED_SECTION};
 use barewasm::binary::opcodes::Instr;
 use barewasm::binary::reader::Reader;
 use barewasm::binary::sections::{SectionId, Sections};
-use barewasm::module::side_table::{FORMAT_VERSION, SECTION_NAME};
+use barewasm::module::side_table::{SideTable, FORMAT_VERSION, SECTION_NAME, WIDE};
 use barewasm::{Error, Limits};
 
 use crate::load::Buffers;
@@ -183,20 +183,52 @@ fn leb(out: &mut Vec<u8>, mut n: u32) {
     }
 }
 
-/// The custom section holding side-table `entries` (each 8 bytes, little-endian).
-pub fn side_section(entries: &[[u8; 8]]) -> Vec<u8> {
-    let mut contents = Vec::with_capacity(SECTION_NAME.len() + 6 + entries.len() * 8);
-    leb(&mut contents, SECTION_NAME.len() as u32);
-    contents.extend_from_slice(SECTION_NAME.as_bytes());
-    contents.push(FORMAT_VERSION);
-    leb(&mut contents, entries.len() as u32);
-    for e in entries {
-        contents.extend_from_slice(e);
+/// A side table as a prepared module stores it: every entry, and the wide entries in the
+/// order of the entries that refer to them.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct StoredTable {
+    pub entries: Vec<u32>,
+    pub wide: Vec<u64>,
+}
+
+impl StoredTable {
+    /// The stored form of a table validation built: wide entries renumbered in order, and
+    /// the unused ones (a large body's, see [`barewasm::module::side_table`]) left out.
+    pub fn of(t: SideTable<'_>) -> StoredTable {
+        let mut s = StoredTable::default();
+        for i in 0..t.len() {
+            match (t.raw(i), t.entry(i)) {
+                (Some(raw), Some(e)) if raw & WIDE != 0 => {
+                    s.entries.push(WIDE | s.wide.len() as u32);
+                    s.wide.push(e.0);
+                }
+                (Some(raw), _) => s.entries.push(raw),
+                (None, _) => {}
+            }
+        }
+        s
     }
-    let mut out = vec![0u8];
-    leb(&mut out, contents.len() as u32);
-    out.extend_from_slice(&contents);
-    out
+
+    /// The custom section holding the table.
+    pub fn section(&self) -> Vec<u8> {
+        let (n, w) = (self.entries.len(), self.wide.len());
+        let mut contents = Vec::with_capacity(SECTION_NAME.len() + 11 + n * 4 + w * 8);
+        leb(&mut contents, SECTION_NAME.len() as u32);
+        contents.extend_from_slice(SECTION_NAME.as_bytes());
+        contents.push(FORMAT_VERSION);
+        leb(&mut contents, n as u32);
+        for e in &self.entries {
+            contents.extend_from_slice(&e.to_le_bytes());
+        }
+        leb(&mut contents, w as u32);
+        for e in &self.wide {
+            contents.extend_from_slice(&e.to_le_bytes());
+        }
+        let mut out = vec![0u8];
+        leb(&mut out, contents.len() as u32);
+        out.extend_from_slice(&contents);
+        out
+    }
 }
 
 /// A prepared module: validates `bytes` (any earlier preparation undone first) under
@@ -212,7 +244,7 @@ pub fn prepare_with(bytes: &[u8], limits: &Limits, fuse: bool) -> Result<(Vec<u8
     let section = {
         let mut buffers = Buffers::new();
         let (module, _) = buffers.module(&out, limits)?;
-        side_section(module.side_table())
+        StoredTable::of(module.side_table()).section()
     };
     let fused = if fuse { self::fuse(&mut out) } else { 0 };
     if fused > 0 {
@@ -270,7 +302,7 @@ mod tests {
     fn a_second_side_table_is_rejected() {
         let once = prepare(&wasm(LOOPS), &Limits::DEFAULT).unwrap();
         let mut twice = once.clone();
-        twice.extend_from_slice(&side_section(&[]));
+        twice.extend_from_slice(&StoredTable::default().section());
         let e = crate::load::validate_bytes(&twice, &Limits::DEFAULT).unwrap_err();
         assert_eq!(
             (e.kind(), e.offset()),

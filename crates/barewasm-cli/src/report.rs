@@ -24,7 +24,12 @@ pub fn plan_text(file: &str, plan: &Plan, counts: &Counts, limits: &Limits) -> S
         (
             "side table entries",
             plan.side_table_entries.to_string(),
-            "one per if, else, br, br_if, br_table target".into(),
+            "one per if, else, br, br_if, br_table target; 4 B each".into(),
+        ),
+        (
+            "wide entries",
+            plan.side_table_wide_entries.to_string(),
+            "8 B each more, for branches that drop values".into(),
         ),
         (
             "side table",
@@ -185,11 +190,15 @@ pub fn plan_json(file: &str, plan: &Plan, counts: &Counts, limits: &Limits) -> S
         None => "null".into(),
     };
     let tight = tightest_limits(plan, limits);
-    let fields: [(&str, String); 20] = [
+    let fields: [(&str, String); 21] = [
         ("file", json_string(file)),
         ("module_bytes", plan.module_bytes.to_string()),
         ("code_bytes", plan.code_bytes.to_string()),
         ("side_table_entries", plan.side_table_entries.to_string()),
+        (
+            "side_table_wide_entries",
+            plan.side_table_wide_entries.to_string(),
+        ),
         ("side_table_bytes", plan.side_table_bytes.to_string()),
         ("side_table_prepared", plan.side_table_prepared.to_string()),
         (

@@ -177,17 +177,19 @@ fn plan_json_has_the_plan() {
     assert_eq!(json.get("file"), Some(&Json::Str(f.arg().to_string())));
     assert_eq!(num("module_bytes"), bytes.len() as f64);
     assert_eq!(num("side_table_entries"), 3.0);
-    assert_eq!(num("side_table_bytes"), 24.0);
+    assert_eq!(num("side_table_wide_entries"), 0.0);
+    // 4 bytes each, two to a word.
+    assert_eq!(num("side_table_bytes"), 16.0);
     let code = num("code_bytes");
     assert!(
         code > 10.0 && code < bytes.len() as f64,
         "code_bytes {code}"
     );
     let ratio = num("side_table_ratio");
-    assert!((ratio - 24.0 / code).abs() < 1e-3, "ratio {ratio}");
+    assert!((ratio - 16.0 / code).abs() < 1e-3, "ratio {ratio}");
     // Module state holds the side table; instance state one global: its address word and
     // its [type, value] cell.
-    assert!(num("module_state_bytes") >= 24.0);
+    assert!(num("module_state_bytes") >= 16.0);
     assert_eq!(num("instance_state_bytes"), 24.0);
     assert_eq!(
         num("state_bytes"),
@@ -569,9 +571,10 @@ fn prepare_writes_a_module_whose_side_table_takes_no_state() {
         stdout(&o)
     );
     let prepared = std::fs::read(&out.0).expect("prepare wrote OUT");
-    // The input, then: id and size (2), name (1 + 13), version and count (2), 3 entries.
+    // The input, then: id and size (2), name (1 + 13), version and count (2), 3 entries,
+    // no wide entries (1).
     assert!(prepared.starts_with(&bytes));
-    assert_eq!(prepared.len(), bytes.len() + 2 + 14 + 2 + 3 * 8);
+    assert_eq!(prepared.len(), bytes.len() + 2 + 14 + 2 + 3 * 4 + 1);
 
     let plan = |file: &str| {
         let o = barewasm(&["plan", file, "--json"]);
@@ -587,7 +590,7 @@ fn prepare_writes_a_module_whose_side_table_takes_no_state() {
         Some(Json::Num(n)) => *n,
         other => panic!("module_state_bytes: {other:?}"),
     };
-    assert_eq!(state(&a) - state(&b), 24.0);
+    assert_eq!(state(&a) - state(&b), 16.0);
     let text = stdout(&barewasm(&["plan", out.arg()]));
     assert!(text.contains("precomputed in the module"), "{text}");
 

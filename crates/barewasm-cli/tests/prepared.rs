@@ -1,13 +1,13 @@
 //! Prepared modules (`barewasm prepare`): the side table precomputed on the host and
-//! stored in a custom section. The demo guest runs the same prepared, with 8 bytes less
+//! stored in a custom section. The demo guest runs the same prepared, with 4 bytes less
 //! state per entry; every kind of tampering with the stored table is rejected by
 //! `Module::new` as `BadSideTable`, never run, never a panic.
 
 use std::path::PathBuf;
 
-use barewasm::module::side_table::SideEntry;
+use barewasm::module::side_table::{SideEntry, WIDE};
 use barewasm::{Category, Error, ErrorKind, Limits, Module, Plan};
-use barewasm_cli::prepare::{prepare, prepare_with, side_section, strip_side_table};
+use barewasm_cli::prepare::{prepare, prepare_with, strip_side_table, StoredTable};
 use barewasm_cli::run::{run, Metering};
 
 fn guest() -> Vec<u8> {
@@ -50,18 +50,45 @@ impl Bufs {
     }
 }
 
-/// The module without its table, and the table's entries.
-fn split(prepared: &[u8]) -> (Vec<u8>, Vec<[u8; 8]>) {
+/// The module without its table, and the table.
+fn split(prepared: &[u8]) -> (Vec<u8>, StoredTable) {
     let plain = strip_side_table(prepared);
     let section = &prepared[plain.len()..];
-    // The section: id 0, size, name, version, count (LEB128), entries; the count is what
-    // the trailing bytes' length says.
-    let entries_len = section.len() - header_len(section);
-    let entries = section[section.len() - entries_len..]
-        .chunks_exact(8)
-        .map(|c| c.try_into().unwrap())
+    // The section: id 0, size, name, version, count, entries, wide count, wide entries.
+    let mut i = header_len(section) - leb_len(&section[..header_len(section)]);
+    let n = leb(section, &mut i);
+    let entries = (0..n)
+        .map(|k| u32::from_le_bytes(section[i + 4 * k..i + 4 * k + 4].try_into().unwrap()))
         .collect();
-    (plain, entries)
+    i += 4 * n;
+    let w = leb(section, &mut i);
+    let wide = (0..w)
+        .map(|k| u64::from_le_bytes(section[i + 8 * k..i + 8 * k + 8].try_into().unwrap()))
+        .collect();
+    assert_eq!(i + 8 * w, section.len());
+    (plain, StoredTable { entries, wide })
+}
+
+fn leb(b: &[u8], i: &mut usize) -> usize {
+    let (mut v, mut shift) = (0usize, 0);
+    loop {
+        let x = b[*i];
+        *i += 1;
+        v |= ((x & 0x7f) as usize) << shift;
+        shift += 7;
+        if x & 0x80 == 0 {
+            return v;
+        }
+    }
+}
+
+/// Length of the LEB128 number that ends `b`.
+fn leb_len(b: &[u8]) -> usize {
+    1 + b[..b.len() - 1]
+        .iter()
+        .rev()
+        .take_while(|&&x| x & 0x80 != 0)
+        .count()
 }
 
 /// Bytes of the section before its first entry.
@@ -79,10 +106,17 @@ fn header_len(section: &[u8]) -> usize {
     i + 1 // count
 }
 
-fn with_table(plain: &[u8], entries: &[[u8; 8]]) -> Vec<u8> {
+fn with_table(plain: &[u8], t: &StoredTable) -> Vec<u8> {
     let mut m = plain.to_vec();
-    m.extend_from_slice(&side_section(entries));
+    m.extend_from_slice(&t.section());
     m
+}
+
+fn entries(e: &[u32]) -> StoredTable {
+    StoredTable {
+        entries: e.to_vec(),
+        wide: vec![],
+    }
 }
 
 #[test]
@@ -96,13 +130,14 @@ fn prepared_demo_runs_the_same_with_less_state() {
     // The demo guest's 157 entries: the same table, no longer in RAM.
     assert_eq!(plain_table.len(), 157);
     assert_eq!(prepared_table, plain_table);
-    assert_eq!(plain_state - prepared_state, 157 * 8);
+    assert_eq!(plain_state - prepared_state, 79 * 8);
     println!("module state: {plain_state} B unprepared, {prepared_state} B prepared");
 
     let plan = |bytes: &[u8]| barewasm_cli::load::validate_bytes(bytes, &Limits::DEFAULT).unwrap();
     let (p0, p1): (Plan, Plan) = (plan(&plain).plan, plan(&prepared).plan);
-    assert_eq!((p0.side_table_bytes, p1.side_table_bytes), (157 * 8, 0));
-    assert_eq!(p0.module_state_bytes - p1.module_state_bytes, 157 * 8);
+    // Two entries to a word, none of them wide.
+    assert_eq!((p0.side_table_bytes, p1.side_table_bytes), (79 * 8, 0));
+    assert_eq!(p0.module_state_bytes - p1.module_state_bytes, 79 * 8);
 
     for export in ["run", "fib"] {
         let args: Vec<String> = if export == "fib" {
@@ -138,15 +173,16 @@ fn prepared_demo_runs_the_same_with_less_state() {
 #[test]
 fn every_field_of_every_entry_is_checked() {
     let prepared = prepare(&guest(), &Limits::DEFAULT).unwrap();
-    let (plain, entries) = split(&prepared);
-    assert_eq!(with_table(&plain, &entries), prepared);
+    let (plain, table) = split(&prepared);
+    assert_eq!(with_table(&plain, &table), prepared);
+    assert!(table.wide.is_empty());
     let mut b = Bufs::new();
     let mut at_branch = 0;
-    for i in 0..entries.len() {
-        // Every bit: target pc (bits 0-22), target stp (23-41), keep (42-51), drop (52-63).
-        for bit in 0..64 {
-            let mut t = entries.clone();
-            t[i] = (u64::from_le_bytes(t[i]) ^ 1 << bit).to_le_bytes();
+    for i in 0..table.entries.len() {
+        // Every bit: target pc (bits 0-15), target stp (16-30), the wide flag (31).
+        for bit in 0..32 {
+            let mut t = table.clone();
+            t.entries[i] ^= 1 << bit;
             let e = b.rejects(&with_table(&plain, &t), &format!("entry {i} bit {bit}"));
             // The error points into the code (the branch, or the `end`/`else` whose
             // target differs).
@@ -158,38 +194,121 @@ fn every_field_of_every_entry_is_checked() {
 }
 
 #[test]
+fn every_field_of_every_wide_entry_is_checked() {
+    // Branches that drop values take wide entries: a forward one, a loop's, a br_table's.
+    let wasm = wat::parse_str(
+        r#"(module (func (export "f") (param i32) (result i32)
+          (drop (block (result i32) (i32.const 1) (i32.const 2) (br_if 0 (local.get 0)) (drop)))
+          (loop (result i32) (i32.const 3) (i32.const 4) (br_if 1 (local.get 0)) (drop)
+            (i32.const 5) (br_if 0 (local.get 0)) (drop))
+          (drop)
+          (block (result i32) (i32.const 6) (i32.const 7)
+            (br_table 0 0 (local.get 0)))))"#,
+    )
+    .unwrap();
+    let prepared = prepare(&wasm, &Limits::DEFAULT).unwrap();
+    let (plain, table) = split(&prepared);
+    let wide = table.entries.iter().filter(|&&r| r & WIDE != 0).count();
+    assert!(wide >= 4 && wide == table.wide.len(), "{table:?}");
+    let mut b = Bufs::new();
+    for i in 0..table.wide.len() {
+        // Every bit: target pc (0-22), target stp (23-41), keep (42-51), drop (52-63).
+        for bit in 0..64 {
+            let mut t = table.clone();
+            t.wide[i] ^= 1 << bit;
+            let e = b.rejects(&with_table(&plain, &t), &format!("wide {i} bit {bit}"));
+            assert!(e.offset() < plain.len(), "wide {i} bit {bit}: {e}");
+        }
+    }
+    for i in 0..table.entries.len() {
+        for bit in 0..32 {
+            let mut t = table.clone();
+            t.entries[i] ^= 1 << bit;
+            b.rejects(&with_table(&plain, &t), &format!("entry {i} bit {bit}"));
+        }
+    }
+    // Wide entries reordered, one added, one removed.
+    let mut t = table.clone();
+    t.wide.swap(0, 1);
+    b.rejects(&with_table(&plain, &t), "wide entries swapped");
+    let mut t = table.clone();
+    t.wide.push(t.wide[0]);
+    b.rejects(&with_table(&plain, &t), "an unused wide entry");
+    let mut t = table.clone();
+    t.wide.pop();
+    b.rejects(&with_table(&plain, &t), "a wide entry missing");
+    // The same results from both tables.
+    for arg in ["0", "1", "2"] {
+        let mut results = Vec::new();
+        for bytes in [&wasm, &prepared] {
+            let mut out = Vec::new();
+            let ran = run(
+                bytes,
+                Some("f"),
+                &[arg.to_string()],
+                &Limits::DEFAULT,
+                Metering::UNLIMITED,
+                &mut out,
+            )
+            .unwrap();
+            results.push(format!("{:?}", ran.results));
+        }
+        assert_eq!(results[0], results[1], "f({arg})");
+    }
+}
+
+#[test]
 fn entries_removed_added_moved_or_miscounted_are_rejected() {
     let prepared = prepare(&guest(), &Limits::DEFAULT).unwrap();
-    let (plain, entries) = split(&prepared);
+    let (plain, table) = split(&prepared);
+    let entries = table.entries.clone();
     let mut b = Bufs::new();
     let n = entries.len();
     for i in [0, 1, n / 2, n - 1] {
         let mut t = entries.clone();
         t.remove(i);
-        b.rejects(&with_table(&plain, &t), &format!("entry {i} deleted"));
+        b.rejects(
+            &with_table(&plain, &self::entries(&t)),
+            &format!("entry {i} deleted"),
+        );
         let mut t = entries.clone();
         t.insert(i, entries[i]);
-        b.rejects(&with_table(&plain, &t), &format!("entry {i} duplicated"));
+        b.rejects(
+            &with_table(&plain, &self::entries(&t)),
+            &format!("entry {i} duplicated"),
+        );
         let mut t = entries.clone();
         t.swap(i, (i + 1) % n);
         if t != entries {
-            b.rejects(&with_table(&plain, &t), &format!("entries {i} swapped"));
+            b.rejects(
+                &with_table(&plain, &self::entries(&t)),
+                &format!("entries {i} swapped"),
+            );
         }
     }
     let mut t = entries.clone();
-    t.push([0; 8]);
-    b.rejects(&with_table(&plain, &t), "entry added at the end");
-    b.rejects(&with_table(&plain, &[]), "empty table");
-    b.rejects(&with_table(&plain, &entries[..n - 1]), "last entry missing");
+    t.push(0);
+    b.rejects(
+        &with_table(&plain, &self::entries(&t)),
+        "entry added at the end",
+    );
+    b.rejects(&with_table(&plain, &self::entries(&[])), "empty table");
+    b.rejects(
+        &with_table(&plain, &self::entries(&entries[..n - 1])),
+        "last entry missing",
+    );
+    let mut t = table.clone();
+    t.wide.push(0);
+    b.rejects(&with_table(&plain, &t), "a wide entry no entry refers to");
 
     // The header: count, version, length.
-    let section = side_section(&entries);
+    let section = table.section();
     let head = header_len(&section);
     let count_at = plain.len() + head - 2; // 157 takes two LEB128 bytes
     for (what, pos, value) in [
         ("count + 1", count_at, prepared[count_at] + 1),
         ("count - 1", count_at, prepared[count_at] - 1),
-        ("version 2", count_at - 1, 2),
+        ("version 1", count_at - 1, 1),
         ("version 0", count_at - 1, 0),
     ] {
         let mut m = prepared.clone();
@@ -197,8 +316,8 @@ fn entries_removed_added_moved_or_miscounted_are_rejected() {
         b.rejects(&m, what);
     }
     // The section cut short by k bytes (its size adjusted, so only the table is short).
-    for k in [1, 7, 8, 9] {
-        let mut s = side_section(&entries);
+    for k in [1, 3, 4, 5] {
+        let mut s = table.section();
         s.truncate(s.len() - k);
         let size = s.len() - 3; // id byte and a two-byte size
         s[1] = (size as u8 & 0x7f) | 0x80;
@@ -208,7 +327,7 @@ fn entries_removed_added_moved_or_miscounted_are_rejected() {
         b.rejects(&m, &format!("section cut by {k} bytes"));
     }
     // Bytes after the entries.
-    let mut s = side_section(&entries);
+    let mut s = table.section();
     s.push(0);
     let size = s.len() - 3;
     s[1] = (size as u8 & 0x7f) | 0x80;
@@ -260,7 +379,7 @@ fn unprepared_modules_keep_their_table_in_state() {
         .unwrap()
         .plan;
     assert!(!plan.side_table_prepared);
-    assert_eq!(plan.side_table_bytes, entries.len() * 8);
+    assert_eq!(plan.side_table_bytes, entries.len().div_ceil(2) * 8);
     assert_eq!(plan.module_state_bytes, state);
     // Entries are what the format says: a loop branch's target is known, its values fit.
     assert!(entries

@@ -18,8 +18,10 @@ pub struct Plan {
     pub module_bytes: usize,
     /// Bytes of the code section (function bodies): executed in place, never copied.
     pub code_bytes: usize,
-    /// Side-table entries (8 bytes each).
+    /// Side-table entries (4 bytes each).
     pub side_table_entries: usize,
+    /// Wide side-table entries (8 bytes each, beside the entries that refer to them).
+    pub side_table_wide_entries: usize,
     /// Bytes the side table takes in the state buffer (0 for a prepared module).
     pub side_table_bytes: usize,
     /// Whether the side table is precomputed in the module (`barewasm prepare`): it is
@@ -63,10 +65,11 @@ impl Plan {
             module_bytes: module.bytes().len(),
             code_bytes: code.map_or(0, |r| r.len() as usize),
             side_table_entries: facts.side_entries as usize,
+            side_table_wide_entries: facts.side_wide_entries as usize,
             side_table_bytes: if module.is_prepared() {
                 0
             } else {
-                facts.side_entries as usize * 8
+                (facts.side_entries as usize).div_ceil(2) * 8 + facts.side_wide_entries as usize * 8
             },
             side_table_prepared: module.is_prepared(),
             module_state_bytes: module.state_bytes(),

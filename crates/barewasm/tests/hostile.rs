@@ -798,12 +798,16 @@ fn br_table_with_u32_max_targets() {
 
 #[test]
 fn br_table_with_many_valid_targets() {
-    // 100 000 targets, all valid: one side-table entry each plus the default.
+    // 100 000 targets, all valid: one side-table entry each plus the default. The body is
+    // over 64 KiB, so each forward entry also takes a wide slot: 12 bytes.
     let mut b = vec![NO_LOCALS, 0x02, 0x40, 0x41, 0x00, 0x0e];
     b.extend(leb(100_000));
     b.extend(std::iter::repeat_n(0u8, 100_001));
     b.extend_from_slice(&[END, END]);
-    let a = check(&one_func(VOID, false, &b)).unwrap();
+    let mut bufs = Bufs::new(2 << 20, 32 << 10);
+    let a = bufs
+        .run(&one_func(VOID, false, &b), &Limits::DEFAULT)
+        .unwrap();
     assert_eq!(a.side_entries, 100_001);
     // The same with the last target out of range.
     let n = b.len();
@@ -1254,7 +1258,8 @@ fn many_forward_branches(n: usize) -> Vec<u8> {
 /// buffer shortfall that, once met, turns into the real error.
 #[test]
 fn function_too_large_does_not_depend_on_the_state_buffer() {
-    let mut bufs = Bufs::new(5 << 20, 32 << 10);
+    // 12 bytes per entry: the body is over 64 KiB (see `br_table_with_many_valid_targets`).
+    let mut bufs = Bufs::new(7 << 20, 32 << 10);
     // 2^19 - 1 branches fit.
     let m = many_forward_branches((1 << 19) - 1);
     assert_eq!(

@@ -34,7 +34,7 @@ use crate::binary::opcodes::Instr;
 use crate::binary::reader::Reader;
 use crate::binary::types::{FuncType, ValType};
 use crate::error::{Error, ErrorKind, Result};
-use crate::module::side_table::SideEntry;
+use crate::module::side_table::{SideEntry, SideTable, COMPACT_PC_BITS, WIDE};
 use crate::module::Module;
 
 /// How a run of the interpreter ended without a trap.
@@ -67,7 +67,7 @@ struct Ctx<'m, 'wasm> {
     info: InstanceInfo,
     code: &'wasm [u8],
     /// The side table, in RAM or (prepared module) in the module's bytes.
-    side: &'m [[u8; 8]],
+    side: SideTable<'m>,
 }
 
 impl<'a, 'wasm> Store<'a, 'wasm> {
@@ -392,7 +392,7 @@ fn execute(
     st: &mut Stack<'_>,
 ) -> Result<Exit> {
     let code = ctx.code;
-    let side = ctx.side;
+    let side = ctx.side.entries;
     let module = ctx.module;
     let info = ctx.info;
     let Stack {
@@ -521,15 +521,18 @@ fn execute(
 
             macro_rules! branch {
                 () => {{
-                    let e = SideEntry(u64::from_le_bytes(side[bounds[1] + stp]));
-                    let keep = e.keep() as usize;
-                    let drop = e.drop() as usize;
-                    if drop != 0 {
-                        frame.copy_within(sp - keep..sp, sp - keep - drop);
-                        sp -= drop;
+                    let raw = u32::from_le_bytes(side[bounds[1] + stp]);
+                    if raw & WIDE == 0 {
+                        // Compact: nothing to move. Measured against the 8-byte entries
+                        // read whole: 0.93x the Cortex-M4 instructions; on x86-64 the same.
+                        pc = bounds[0] + (raw & ((1 << COMPACT_PC_BITS) - 1)) as usize;
+                        stp = (raw >> COMPACT_PC_BITS) as usize;
+                    } else {
+                        let (to_pc, to_stp, to_sp) = wide_branch(ctx.side.wide, raw, frame, sp);
+                        pc = bounds[0] + to_pc;
+                        stp = to_stp;
+                        sp = to_sp;
                     }
-                    pc = bounds[0] + e.target_pc() as usize;
-                    stp = e.target_stp() as usize;
                     charge_point!();
                 }};
             }
@@ -1531,6 +1534,29 @@ fn zero_extend_narrow(values: &mut [u64], types: &[u8]) {
             *v &= 0xffff_ffff;
         }
     }
+}
+
+/// A branch through wide side-table entry `raw` (see [`crate::module::side_table`]): moves
+/// the values it carries down over those it drops; returns its function-relative target
+/// pc, side-table index and the new `sp`. Out of line, so that the common compact branch
+/// stays short; `sp` goes by value, since a `&mut` to it would keep it in memory for the
+/// whole loop (as for `imm_u32_slow`).
+#[cold]
+#[inline(never)]
+fn wide_branch(wide: &[[u8; 8]], raw: u32, frame: &mut [u64], sp: usize) -> (usize, usize, usize) {
+    let e = wide
+        .get((raw & !WIDE) as usize)
+        .map_or(SideEntry(0), |&b| SideEntry(u64::from_le_bytes(b)));
+    let (keep, drop) = (e.keep() as usize, e.drop() as usize);
+    let mut sp = sp;
+    // Validation sized the frame for these values; the checks keep a wrong table from
+    // panicking.
+    let from = sp.saturating_sub(keep);
+    if let (Some(to), true) = (from.checked_sub(drop), sp <= frame.len()) {
+        frame.copy_within(from..sp, to);
+        sp -= drop;
+    }
+    (e.target_pc() as usize, e.target_stp() as usize, sp)
 }
 
 /// Pushes a frame for `f` (a defined function of any instance).

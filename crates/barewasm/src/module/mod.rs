@@ -14,8 +14,9 @@
 //! - per table and memory: offset of its type;
 //! - per global: packed type and offset of its initialiser;
 //! - per element and data segment: offset of the segment;
-//! - the side table, one `u64` per control transfer ([`side_table`]), unless the module
-//!   is prepared: then it stays in the module's bytes and the state holds none of it.
+//! - the side table, one `u32` per control transfer and one `u64` for each of the rare
+//!   ones that need all four fields ([`side_table`]), unless the module is prepared: then
+//!   it stays in the module's bytes and the state holds none of it.
 //!
 //! The code itself is never copied.
 
@@ -24,7 +25,7 @@ pub mod side_table;
 use crate::binary::reader::Reader;
 use crate::binary::sections::{SectionId, Sections};
 use crate::binary::types::{FuncType, GlobalType, MemType, TableType};
-use side_table::SideEntry;
+use side_table::{SideEntry, SideTable};
 
 /// Words per function in the function index.
 pub const FUNC_WORDS: usize = 6;
@@ -120,10 +121,13 @@ pub struct Module<'wasm, 's> {
     pub(crate) sections: Sections,
     pub(crate) counts: Counts,
     pub(crate) tables: Tables<'s>,
-    /// The side table built in RAM (little-endian entries); empty for a prepared module.
+    /// The side table built in RAM: `side_len` little-endian `u32` entries two to a word,
+    /// and the wide entries; both empty for a prepared module.
     pub(crate) side: &'s [u64],
+    pub(crate) side_wide: &'s [u64],
+    pub(crate) side_len: u32,
     /// A prepared module's side table, in its bytes (checked by validation).
-    pub(crate) side_stored: Option<&'wasm [[u8; 8]]>,
+    pub(crate) side_stored: Option<SideTable<'wasm>>,
     pub(crate) start: Option<u32>,
     /// Bytes of the state buffer this module uses (alignment padding included).
     pub(crate) state_bytes: usize,
@@ -142,6 +146,9 @@ pub struct ValidationFacts {
     pub max_locals: u32,
     /// Side-table entries.
     pub side_entries: u32,
+    /// Wide side-table entries (in RAM, unused ones included; see
+    /// [`side_table`]).
+    pub side_wide_entries: u32,
     /// Scratch bytes validation needs under the limits it ran with.
     pub scratch_bytes: u32,
 }
@@ -184,23 +191,25 @@ impl<'wasm, 's> Module<'wasm, 's> {
         self.side_stored.is_some()
     }
 
-    /// The side table, wherever it is: one 8-byte little-endian group per entry.
+    /// The side table, wherever it is.
     #[inline]
-    pub fn side_table(&self) -> &[[u8; 8]] {
+    pub fn side_table(&self) -> SideTable<'_> {
         match self.side_stored {
             Some(t) => t,
-            None => bytemuck::try_cast_slice(self.side).unwrap_or(&[]),
+            None => {
+                let entries: &[[u8; 4]] = bytemuck::try_cast_slice(self.side).unwrap_or(&[]);
+                SideTable {
+                    entries: entries.get(..self.side_len as usize).unwrap_or(&[]),
+                    wide: bytemuck::try_cast_slice(self.side_wide).unwrap_or(&[]),
+                }
+            }
         }
     }
 
-    /// Side-table entry `i` (0 past the end).
+    /// Side-table entry `i` with all its fields (0 past the end).
     #[inline]
     pub fn side_entry(&self, i: usize) -> SideEntry {
-        SideEntry(
-            self.side_table()
-                .get(i)
-                .map_or(0, |&b| u64::from_le_bytes(b)),
-        )
+        self.side_table().entry(i).unwrap_or_default()
     }
 
     /// Function type `idx`.

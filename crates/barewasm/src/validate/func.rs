@@ -21,7 +21,7 @@ use crate::binary::opcodes::{op, simple_op, Instr, Sig, SimpleOp};
 use crate::binary::reader::Reader;
 use crate::binary::types::{BlockType, FuncType, ValType};
 use crate::error::{Error, ErrorKind, Result};
-use crate::module::side_table::SideEntry;
+use crate::module::side_table::{SideEntry, SideTable, WIDE};
 
 /// The type of an operand whose type is unconstrained (below an `unreachable`).
 const UNKNOWN: u8 = 0;
@@ -108,66 +108,176 @@ fn one(t: ValType) -> &'static [u8] {
     }
 }
 
-/// Where the side table is written, or, for a prepared module, what it is checked against.
+/// Where the side table is written, or, for a prepared module, what it is checked against
+/// (the two forms of entry are in [`crate::module::side_table`]).
 ///
-/// Build mode (`stored` is `None`): entries go to `entries` in RAM, little-endian so the
-/// interpreter reads both kinds of table alike. When it fills up, validation goes on
-/// counting so the error can say exactly how many entries were needed.
+/// Build mode (`stored` is `None`): compact entries go to `words` from the front, two to
+/// a word, and wide entries from the back, one to a word, all little-endian so the
+/// interpreter reads both kinds of table alike. When the two meet, validation goes on
+/// counting so the error can say exactly how many words were needed.
 ///
-/// Verify mode: `entries` is empty and every entry is compared with `stored`, the module's
-/// precomputed table; `len` counts entries as in build mode.
+/// Verify mode: `words` is empty and every entry is compared with `stored`, the module's
+/// precomputed table; `len` and `wide` count entries as in build mode, `wide` counting
+/// only the wide entries the stored table uses.
 pub(crate) struct SideSink<'a, 'wasm> {
-    pub entries: &'a mut [u64],
-    pub stored: Option<&'wasm [[u8; 8]]>,
+    pub words: &'a mut [u64],
+    pub stored: Option<SideTable<'wasm>>,
+    /// Entries so far.
     pub len: usize,
+    /// Wide entries so far.
+    pub wide: usize,
+    /// Build mode: some entry found no room, so from then on entries are only counted.
+    pub overflow: bool,
+    /// Build mode: the body being validated is too large (at least
+    /// [`crate::module::side_table::COMPACT_BODY_BYTES`]) for its forward targets to be sure to fit a compact entry.
+    pub large_body: bool,
 }
 
-impl SideSink<'_, '_> {
-    fn full(&self) -> bool {
-        self.len > self.entries.len()
+impl<'a, 'wasm> SideSink<'a, 'wasm> {
+    pub(crate) fn new(words: &'a mut [u64], stored: Option<SideTable<'wasm>>) -> Self {
+        SideSink {
+            words,
+            stored,
+            len: 0,
+            wide: 0,
+            overflow: false,
+            large_body: false,
+        }
+    }
+    /// Words the table takes: the compact entries, then the wide ones.
+    pub(crate) fn words_needed(&self) -> usize {
+        self.len.div_ceil(2) + self.wide
     }
     fn verifying(&self) -> bool {
         self.stored.is_some()
     }
-    /// Stored entry `i` (verify mode); an index past the stored table is a mismatch.
+    /// Stored entry `i` with all its fields (verify mode). An index past the stored
+    /// table, a wide index past its wide entries, or a wide entry that would fit the
+    /// compact form is a mismatch.
     fn stored(&self, i: usize, at: usize) -> Result<SideEntry> {
-        match self.stored.and_then(|s| s.get(i)) {
-            Some(&b) => Ok(SideEntry(u64::from_le_bytes(b))),
-            None => Err(Error::new(ErrorKind::BadSideTable, at)),
+        let bad = Error::new(ErrorKind::BadSideTable, at);
+        let t = self.stored.ok_or(bad)?;
+        let e = t.entry(i).ok_or(bad)?;
+        if t.raw(i).is_some_and(|r| r & WIDE != 0) && e.compact().is_some() {
+            return Err(bad);
         }
+        Ok(e)
     }
-    /// Appends `e` (build mode) or checks that the stored entry equals it (verify mode).
-    fn push(&mut self, e: u64, at: usize) -> Result<()> {
-        if self.verifying() {
-            if self.stored(self.len, at)?.0 != e {
+    /// Verify mode, on meeting entry `i` (in order): a wide entry must be the next one of
+    /// the stored wide entries.
+    fn visit(&mut self, i: usize, at: usize) -> Result<()> {
+        let raw = self.stored.and_then(|t| t.raw(i));
+        let raw = raw.ok_or(Error::new(ErrorKind::BadSideTable, at))?;
+        if raw & WIDE != 0 {
+            if (raw & !WIDE) as usize != self.wide {
                 return Err(Error::new(ErrorKind::BadSideTable, at));
             }
-        } else if let Some(slot) = self.entries.get_mut(self.len) {
-            *slot = e.to_le();
+            self.wide += 1;
         }
-        self.len += 1;
         Ok(())
     }
-    /// Makes room for an entry written later (`if`): checked when patched.
-    fn reserve(&mut self) {
-        if let Some(slot) = self.entries.get_mut(self.len) {
-            *slot = 0;
+    /// Build mode: entry `i` as written.
+    fn get(&self, i: usize) -> u32 {
+        let entries: &[[u8; 4]] = bytemuck::try_cast_slice(self.words).unwrap_or(&[]);
+        entries.get(i).map_or(0, |&b| u32::from_le_bytes(b))
+    }
+    /// Build mode: writes entry `i`, one that had room when appended.
+    fn put(&mut self, i: usize, raw: u32) {
+        if self.overflow {
+            return;
         }
+        let entries: &mut [[u8; 4]] = bytemuck::try_cast_slice_mut(self.words).unwrap_or(&mut []);
+        if let Some(slot) = entries.get_mut(i) {
+            *slot = raw.to_le_bytes();
+        }
+    }
+    /// Build mode: appends an entry.
+    fn append(&mut self, raw: u32) {
         self.len += 1;
+        if self.words_needed() > self.words.len() {
+            self.overflow = true;
+        }
+        self.put(self.len - 1, raw);
     }
-    fn get(&self, i: usize) -> u64 {
-        self.entries.get(i).copied().map_or(0, u64::from_le)
+    /// Build mode: takes the next wide entry, holding `e`; returns the entry that refers
+    /// to it.
+    fn alloc_wide(&mut self, e: SideEntry) -> u32 {
+        let k = self.wide;
+        self.wide += 1;
+        if self.words_needed() > self.words.len() {
+            self.overflow = true;
+        }
+        self.set_wide(k, e);
+        WIDE | k as u32
     }
-    /// Writes entry `i` (build mode) or checks that the stored one equals it (verify mode).
-    fn set(&mut self, i: usize, e: u64, at: usize) -> Result<()> {
+    /// Build mode: wide entry `k`, counted from the back.
+    fn wide_slot(&mut self, k: usize) -> Option<&mut u64> {
+        let n = self.words.len();
+        if self.overflow || k >= n {
+            return None;
+        }
+        self.words.get_mut(n - 1 - k)
+    }
+    fn get_wide(&mut self, k: usize) -> SideEntry {
+        SideEntry(self.wide_slot(k).map_or(0, |w| u64::from_le(*w)))
+    }
+    fn set_wide(&mut self, k: usize, e: SideEntry) {
+        if let Some(w) = self.wide_slot(k) {
+            *w = e.0.to_le();
+        }
+    }
+    /// Appends `e`, whose targets are known (build mode), or checks that the stored entry
+    /// equals it (verify mode).
+    fn push(&mut self, e: SideEntry, at: usize) -> Result<()> {
         if self.verifying() {
-            if self.stored(i, at)?.0 != e {
+            self.visit(self.len, at)?;
+            if self.stored(self.len, at)? != e {
                 return Err(Error::new(ErrorKind::BadSideTable, at));
             }
-        } else if let Some(slot) = self.entries.get_mut(i) {
-            *slot = e.to_le();
+            self.len += 1;
+        } else {
+            let raw = match e.compact() {
+                Some(raw) => raw,
+                None => self.alloc_wide(e),
+            };
+            self.append(raw);
         }
         Ok(())
+    }
+    /// Appends an entry whose targets come later (`e` holds its values and, in its target
+    /// fields, the pending link; build mode only): wide if its form cannot be known yet.
+    fn push_pending(&mut self, e: SideEntry) {
+        let raw = if e.drop() == 0 && !self.large_body {
+            e.pending_link()
+        } else {
+            self.alloc_wide(e)
+        };
+        self.append(raw);
+    }
+    /// Sets the targets of pending entry `i` (build mode); returns its pending link.
+    fn patch(&mut self, i: usize, target_pc: u32, target_stp: u32, at: usize) -> Result<u32> {
+        if self.overflow {
+            // Counting only: nothing was stored to patch, but the targets must still fit,
+            // so a too-large function is reported as such whatever the buffer size.
+            SideEntry::new(target_pc, target_stp, 0, 0, at)?;
+            return Ok(0);
+        }
+        let raw = self.get(i);
+        let (pending, k) = if raw & WIDE != 0 {
+            let k = (raw & !WIDE) as usize;
+            (self.get_wide(k), Some(k))
+        } else {
+            (SideEntry(raw as u64), None)
+        };
+        let e = pending.with_targets(target_pc, target_stp, at)?;
+        match (e.compact(), k) {
+            // A large body's entry that turns out to fit: its wide slot stays unused.
+            (Some(raw), _) => self.put(i, raw),
+            (None, Some(k)) => self.set_wide(k, e),
+            // Compact pending entries are only made where every target fits.
+            (None, None) => return Err(Error::new(ErrorKind::FunctionTooLarge, at)),
+        }
+        Ok(pending.pending_link())
     }
 }
 
@@ -569,7 +679,7 @@ impl<'c, 'wasm, 'a, 'd> FuncValidator<'c, 'wasm, 'a, 'd> {
             .saturating_sub(keep);
         if f.kind == Kind::Loop {
             let e = SideEntry::new(f.aux, f.link, keep, drop, at)?;
-            self.side.push(e.0, at)
+            self.side.push(e, at)
         } else {
             f.link = self.forward(f.link, keep, drop, at)?;
             self.set_frame(depth, &f);
@@ -589,14 +699,16 @@ impl<'c, 'wasm, 'a, 'd> FuncValidator<'c, 'wasm, 'a, 'd> {
         let e = SideEntry::new(link, 0, keep, drop, at)?;
         let this = self.rel_stp();
         if !self.side.verifying() {
-            self.side.push(e.0, at)?;
+            self.side.push_pending(e);
             return Ok(this + 1);
         }
-        let stored = self.side.stored(self.side_start + this as usize, at)?;
+        let i = self.side_start + this as usize;
+        self.side.visit(i, at)?;
+        let stored = self.side.stored(i, at)?;
         if stored.values() != e.values() {
             return Err(Error::new(ErrorKind::BadSideTable, at));
         }
-        self.side.reserve();
+        self.side.len += 1;
         if link == 0 {
             return Ok(this + 1);
         }
@@ -605,6 +717,17 @@ impl<'c, 'wasm, 'a, 'd> FuncValidator<'c, 'wasm, 'a, 'd> {
             return Err(Error::new(ErrorKind::BadSideTable, at));
         }
         Ok(link)
+    }
+
+    /// Reserves the `if` entry, patched at the `else` or `end` ([`Self::patch_if`]).
+    fn reserve_if(&mut self, at: usize) -> Result<()> {
+        if self.side.verifying() {
+            self.side.visit(self.side.len, at)?;
+            self.side.len += 1;
+        } else {
+            self.side.push_pending(SideEntry(0));
+        }
+        Ok(())
     }
 
     /// Patches every pending entry of `f` to jump to `target_pc` (function-relative) with
@@ -623,20 +746,11 @@ impl<'c, 'wasm, 'a, 'd> FuncValidator<'c, 'wasm, 'a, 'd> {
             }
             return Ok(());
         }
-        if self.side.full() {
-            // Counting only: nothing was stored to patch, but the targets must still fit,
-            // so a too-large function is reported as such whatever the buffer size.
-            SideEntry::new(target_pc, target_stp, 0, 0, at)?;
-            return Ok(());
-        }
         let mut link = f.link;
         // Each entry appears in one chain once, so this walks each entry at most once.
         while link != 0 {
             let i = self.side_start + link as usize - 1;
-            let e = SideEntry(self.side.get(i));
-            link = e.pending_link();
-            let e = e.with_targets(target_pc, target_stp, at)?;
-            self.side.set(i, e.0, at)?;
+            link = self.side.patch(i, target_pc, target_stp, at)?;
         }
         Ok(())
     }
@@ -746,7 +860,7 @@ impl<'c, 'wasm, 'a, 'd> FuncValidator<'c, 'wasm, 'a, 'd> {
                 self.pop_all(sig.params, at)?;
                 // The `if` entry: taken when the condition is false, patched at else/end.
                 let entry_idx = self.rel_stp();
-                self.side.reserve();
+                self.reserve_if(at)?;
                 self.push_frame(Kind::If, ty, entry_idx, at)?;
             }
             Instr::Else {} => {
@@ -1004,13 +1118,21 @@ impl<'c, 'wasm, 'a, 'd> FuncValidator<'c, 'wasm, 'a, 'd> {
     /// Writes the `if` entry at function-relative index `idx`: a false condition jumps to
     /// `target_pc`/`target_stp` carrying nothing (the parameters stay where they are).
     fn patch_if(&mut self, idx: u32, target_pc: u32, target_stp: u32, at: usize) -> Result<()> {
-        let e = SideEntry::new(target_pc, target_stp, 0, 0, at)?;
-        self.side.set(self.side_start + idx as usize, e.0, at)
+        let i = self.side_start + idx as usize;
+        if self.side.verifying() {
+            let e = SideEntry::new(target_pc, target_stp, 0, 0, at)?;
+            if self.side.stored(i, at)? != e {
+                return Err(Error::new(ErrorKind::BadSideTable, at));
+            }
+            return Ok(());
+        }
+        self.side.patch(i, target_pc, target_stp, at).map(|_| ())
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use crate::module::side_table::WIDE;
     use crate::{Limits, Module};
     use std::vec;
     use std::vec::Vec;
@@ -1060,8 +1182,9 @@ mod tests {
         );
         assert_eq!(code[6], 0x05);
         assert_eq!(code[9], 0x0b);
-        // The if entry skips past `else` and its own entry; the else entry jumps past `end`.
-        assert_eq!(e, vec![(7, 2, 0, 0), (10, 2, 1, 0)]);
+        // The if entry skips past `else` and its own entry; the else entry jumps past `end`
+        // (carrying its value, which stays where it is: nothing to drop, so keep is 0).
+        assert_eq!(e, vec![(7, 2, 0, 0), (10, 2, 0, 0)]);
     }
 
     #[test]
@@ -1085,7 +1208,7 @@ mod tests {
         // 0: i32.const 7 | 2: br 0 | 4: end
         let (code, e) = side_table("(func (result i32) (br 0 (i32.const 7)))");
         assert_eq!(code[4], 0x0b);
-        assert_eq!(e, vec![(4, 1, 1, 0)]);
+        assert_eq!(e, vec![(4, 1, 0, 0)]);
     }
 
     #[test]
@@ -1101,13 +1224,17 @@ mod tests {
         assert_eq!((e[0].1, e[1].1, e[2].1, e[3].1), (4, 4, 3, 4));
     }
 
-    /// `bytes` with a `barewasm.side` section holding `entries` (count `count`).
-    fn with_side(bytes: &[u8], version: u8, count: u8, entries: &[u64]) -> Vec<u8> {
+    /// `bytes` with a `barewasm.side` section holding `entries` (count `count`) and `wide`.
+    fn with_side(bytes: &[u8], version: u8, count: u8, entries: &[u32], wide: &[u64]) -> Vec<u8> {
         let name = crate::module::side_table::SECTION_NAME.as_bytes();
         let mut c = vec![name.len() as u8];
         c.extend_from_slice(name);
         c.extend_from_slice(&[version, count]);
         for e in entries {
+            c.extend_from_slice(&e.to_le_bytes());
+        }
+        c.push(wide.len() as u8);
+        for e in wide {
             c.extend_from_slice(&e.to_le_bytes());
         }
         let mut m = bytes.to_vec();
@@ -1122,55 +1249,141 @@ mod tests {
         Ok((m.is_prepared(), m.state_bytes()))
     }
 
+    /// A function with every kind of entry (if, else, br to a block, br_if to a loop,
+    /// br_table, two branches to one label) and two wide ones (branches that drop).
+    const EVERY_ENTRY: &str = "(func (param i32) (result i32)
+        (block $b (loop $l
+          (if (local.get 0) (then (br $b)) (else (br_if $l (i32.const 0))))
+          (br_table $b $l $b (local.get 0))))
+        (block $c (br_if $c (local.get 0)) (br_if $c (local.get 0)))
+        (drop (block $d (result i32) (i32.const 1) (i32.const 2) (br_if $d (local.get 0))
+          (i32.const 3) (br $d)))
+        (i32.const 1))";
+
+    /// The table validation builds for `bytes`: raw entries and wide entries.
+    fn built(bytes: &[u8]) -> (Vec<u32>, Vec<u64>) {
+        let (mut state, mut scratch) = (vec![0u8; 4096], vec![0u8; 64 * 1024]);
+        let (m, _) = Module::new(bytes, &mut state, &mut scratch, &Limits::DEFAULT).unwrap();
+        let t = m.side_table();
+        let raw = (0..t.len()).map(|i| t.raw(i).unwrap()).collect();
+        let wide = t.wide.iter().map(|&b| u64::from_le_bytes(b)).collect();
+        (raw, wide)
+    }
+
     #[test]
-    fn stored_side_table_is_verified_entry_by_entry() {
-        // Every kind of entry: if, else, br to a block, br_if to a loop, br_table, and two
-        // branches to one label.
-        let wat = "(func (param i32) (result i32)
-            (block $b (loop $l
-              (if (local.get 0) (then (br $b)) (else (br_if $l (i32.const 0))))
-              (br_table $b $l $b (local.get 0))))
-            (block $c (br_if $c (local.get 0)) (br_if $c (local.get 0)))
-            (i32.const 1))";
-        let bytes = wat::parse_str(wat).unwrap();
-        let (_, table) = side_table(wat);
-        let entries: Vec<u64> = {
-            let (mut state, mut scratch) = (vec![0u8; 4096], vec![0u8; 64 * 1024]);
-            let (m, _) = Module::new(&bytes, &mut state, &mut scratch, &Limits::DEFAULT).unwrap();
-            (0..m.side_table().len())
-                .map(|i| m.side_entry(i).0)
-                .collect()
-        };
-        assert_eq!(entries.len(), table.len());
-        let n = entries.len() as u8;
-        let (plain, plain_state) = check(&bytes).unwrap();
-        let (prepared, prepared_state) = check(&with_side(&bytes, 1, n, &entries)).unwrap();
-        assert!(!plain && prepared);
-        assert_eq!(plain_state - prepared_state, entries.len() * 8);
-        let bad = |m: &[u8]| check(m).unwrap_err().kind() == crate::ErrorKind::BadSideTable;
-        for i in 0..entries.len() {
-            for bit in [0, 1, 22, 23, 41, 42, 51, 52, 63] {
-                let mut t = entries.clone();
-                t[i] ^= 1 << bit;
-                assert!(bad(&with_side(&bytes, 1, n, &t)), "entry {i} bit {bit}");
+    fn entries_are_compact_unless_they_drop() {
+        let bytes = wat::parse_str(EVERY_ENTRY).unwrap();
+        let (raw, wide) = built(&bytes);
+        let (_, e) = side_table(EVERY_ENTRY);
+        assert_eq!(raw.len(), e.len());
+        for (i, (&r, &(pc, stp, keep, drop))) in raw.iter().zip(&e).enumerate() {
+            assert_eq!(r & WIDE != 0, drop != 0, "entry {i}: {:?}", e[i]);
+            if drop == 0 {
+                assert_eq!(r, pc | stp << 16, "entry {i}");
+            } else {
+                assert_eq!(keep, 1, "entry {i}");
             }
         }
-        assert!(bad(&with_side(&bytes, 2, n, &entries)), "version");
-        assert!(bad(&with_side(&bytes, 1, n + 1, &entries)), "count");
-        assert!(bad(&with_side(&bytes, 1, n - 1, &entries[1..])), "short");
+        // The two wide ones, in order.
+        assert_eq!(wide.len(), 2);
+        let refs: Vec<u32> = raw
+            .iter()
+            .filter(|&&r| r & WIDE != 0)
+            .map(|r| r & !WIDE)
+            .collect();
+        assert_eq!(refs, [0, 1]);
+    }
+
+    #[test]
+    fn stored_side_table_is_verified_entry_by_entry() {
+        let bytes = wat::parse_str(EVERY_ENTRY).unwrap();
+        let (entries, wide) = built(&bytes);
+        let n = entries.len() as u8;
+        let (plain, plain_state) = check(&bytes).unwrap();
+        let (prepared, prepared_state) = check(&with_side(&bytes, 2, n, &entries, &wide)).unwrap();
+        assert!(!plain && prepared);
+        assert_eq!(
+            plain_state - prepared_state,
+            entries.len().div_ceil(2) * 8 + wide.len() * 8
+        );
+        let bad = |m: &[u8]| check(m).unwrap_err().kind() == crate::ErrorKind::BadSideTable;
+        for i in 0..entries.len() {
+            for bit in [0, 1, 15, 16, 29, 30, 31] {
+                let mut t = entries.clone();
+                t[i] ^= 1 << bit;
+                assert!(
+                    bad(&with_side(&bytes, 2, n, &t, &wide)),
+                    "entry {i} bit {bit}"
+                );
+            }
+        }
+        for i in 0..wide.len() {
+            for bit in [0, 1, 22, 23, 41, 42, 51, 52, 63] {
+                let mut w = wide.clone();
+                w[i] ^= 1 << bit;
+                assert!(
+                    bad(&with_side(&bytes, 2, n, &entries, &w)),
+                    "wide {i} bit {bit}"
+                );
+            }
+        }
+        // Wide entries in another order, referred to in that order or not.
+        let swapped = [wide[1], wide[0]];
+        assert!(
+            bad(&with_side(&bytes, 2, n, &entries, &swapped)),
+            "wide order"
+        );
+        let mut t = entries.clone();
+        for r in t.iter_mut().filter(|r| **r & WIDE != 0) {
+            *r ^= 1;
+        }
+        assert!(
+            bad(&with_side(&bytes, 2, n, &t, &swapped)),
+            "refs out of order"
+        );
+        // An entry stored wide although it has a compact form.
+        let mut t = entries.clone();
+        let compact = t.iter().position(|r| r & WIDE == 0).unwrap();
+        let whole = crate::module::side_table::SideEntry::from_compact(t[compact]).0;
+        t[compact] = WIDE;
+        for r in t.iter_mut().skip(compact + 1).filter(|r| **r & WIDE != 0) {
+            *r += 1;
+        }
+        let w = [&[whole][..], &wide].concat();
+        assert!(
+            bad(&with_side(&bytes, 2, n, &t, &w)),
+            "compact entry stored wide"
+        );
+        // Wide entries the table does not use.
+        let extra = [&wide[..], &[0]].concat();
+        assert!(
+            bad(&with_side(&bytes, 2, n, &entries, &extra)),
+            "unused wide entry"
+        );
+        assert!(
+            bad(&with_side(&bytes, 2, n, &entries, &wide[..1])),
+            "missing wide entry"
+        );
+        assert!(bad(&with_side(&bytes, 1, n, &entries, &wide)), "version");
+        assert!(bad(&with_side(&bytes, 2, n + 1, &entries, &wide)), "count");
+        assert!(
+            bad(&with_side(&bytes, 2, n - 1, &entries[1..], &wide)),
+            "short"
+        );
         let mut more = entries.clone();
         more.push(0);
-        assert!(bad(&with_side(&bytes, 1, n + 1, &more)), "long");
-        let mut trailing = with_side(&bytes, 1, n, &entries);
+        assert!(bad(&with_side(&bytes, 2, n + 1, &more, &wide)), "long");
+        let mut trailing = with_side(&bytes, 2, n, &entries, &wide);
         trailing.push(0);
         let at = bytes.len() + 1;
         trailing[at] += 1;
         assert!(bad(&trailing), "trailing byte");
-        let mut cut = with_side(&bytes, 1, n, &entries);
+        let mut cut = with_side(&bytes, 2, n, &entries, &wide);
         cut.truncate(bytes.len() + 2 + 1 + 13);
         cut[bytes.len() + 1] = 14;
         assert!(bad(&cut), "no header");
-        let twice = with_side(&with_side(&bytes, 1, n, &entries), 1, n, &entries);
+        let once = with_side(&bytes, 2, n, &entries, &wide);
+        let twice = with_side(&once, 2, n, &entries, &wide);
         assert!(bad(&twice), "two tables");
     }
 

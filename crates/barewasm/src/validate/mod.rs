@@ -23,7 +23,10 @@ use crate::binary::types::{
 use crate::buffer::{align_u64, take};
 use crate::error::{BufferKind, Error, ErrorKind, Result};
 use crate::limits::Limits;
-use crate::module::side_table::{FORMAT_VERSION, PC_BITS, STP_BITS};
+use crate::module::side_table::{
+    SideTable, COMPACT_BODY_BYTES, COMPACT_PC_BITS, COMPACT_STP_BITS, FORMAT_VERSION, PC_BITS,
+    STP_BITS,
+};
 use crate::module::{read_func_type, Counts, Module, Tables, ValidationFacts};
 use crate::module::{FUNC_WORDS, GLOBAL_WORDS, MAX_FUNCTIONS, TYPE_WORDS};
 use func::{FuncValidator, SideSink, FRAME_WORDS};
@@ -217,14 +220,17 @@ impl<'wasm, 's> Module<'wasm, 's> {
         let mut rest = words;
         if rest.len() < index_u64 {
             // Without room for the index tables nothing can be validated; still, say what
-            // the whole module needs, side table included, so one retry suffices.
+            // the whole module needs, side table included, so that a retry gets further.
+            // Decoding alone cannot tell which entries are wide (that takes the operand
+            // stack's height), so this counts them all compact: exact unless some branch
+            // drops values or a body is over 32 KiB; then the retry's error is exact.
             let side = match stored {
                 Some(_) => 0,
                 None => count_side_entries(bytes, &sections).unwrap_or(0),
             };
             return Err(Error::buffer(
                 BufferKind::State,
-                needed_index + side * 8,
+                needed_index + side.div_ceil(2) * 8,
                 state_len,
             ));
         }
@@ -285,15 +291,11 @@ impl<'wasm, 's> Module<'wasm, 's> {
         declared.fill(0);
         let work: &mut [u64] = srest;
 
-        let (entries, spare): (&'s mut [u64], &'s mut [u64]) = match stored {
+        let (words, spare): (&'s mut [u64], &'s mut [u64]) = match stored {
             Some(_) => (&mut [], rest),
             None => (rest, &mut []),
         };
-        let mut side = SideSink {
-            entries,
-            stored,
-            len: 0,
-        };
+        let mut side = SideSink::new(words, stored);
         let start;
         let mut facts = ValidationFacts::default();
         {
@@ -334,25 +336,26 @@ impl<'wasm, 's> Module<'wasm, 's> {
             v.code(work, limits, &mut side, &mut facts)?;
             v.data(&mut datas_w)?;
         }
-        let side_len = side.len;
+        let (side_len, side_wide) = (side.len, side.wide);
         let (side_used, tail, needed_state) = match stored {
             Some(table) => {
-                if side_len != table.len() {
+                if side_len != table.len() || side_wide != table.wide.len() {
                     let at = sections.side_table().map_or(0, |r| r.start as usize);
                     return Err(Error::new(ErrorKind::BadSideTable, at));
                 }
-                (&mut [][..], spare, needed_index)
+                (([].as_slice(), [].as_slice()), spare, needed_index)
             }
             None => {
-                let needed_state = needed_index + side_len * 8;
-                if side_len > side.entries.len() {
+                let needed_state = needed_index + side.words_needed() * 8;
+                if side.overflow || side.words_needed() > side.words.len() {
                     return Err(Error::buffer(BufferKind::State, needed_state, state_len));
                 }
-                let (used, tail) = side.entries.split_at_mut(side_len);
-                (used, tail, needed_state)
+                let (main, wide, tail) = place_side_table(side.words, side_len, side_wide);
+                ((main, wide), tail, needed_state)
             }
         };
         facts.side_entries = side_len as u32;
+        facts.side_wide_entries = side_wide as u32;
         facts.scratch_bytes = need_scratch as u32;
         let module = Module {
             bytes,
@@ -367,7 +370,9 @@ impl<'wasm, 's> Module<'wasm, 's> {
                 elems,
                 datas,
             },
-            side: side_used,
+            side: side_used.0,
+            side_wide: side_used.1,
+            side_len: side_len as u32,
             side_stored: stored,
             start,
             // What an aligned buffer needs: the padding this buffer's address cost is not
@@ -379,21 +384,46 @@ impl<'wasm, 's> Module<'wasm, 's> {
     }
 }
 
-/// The entries of a prepared module's side table, from its custom section's contents
-/// `r` (format in [`crate::module::side_table`]): the version byte, the count, and exactly
-/// that many 8-byte entries.
-fn stored_side_table(bytes: &[u8], r: Range) -> Result<&[[u8; 8]]> {
+/// A prepared module's side table, from its custom section's contents `r` (format in
+/// [`crate::module::side_table`]): the version byte, the count and that many 4-byte
+/// entries, the wide count and that many 8-byte wide entries, and nothing more.
+fn stored_side_table(bytes: &[u8], r: Range) -> Result<SideTable<'_>> {
     let bad = Error::new(ErrorKind::BadSideTable, r.start as usize);
     let mut c = Reader::at(bytes, r.start as usize, r.end as usize);
     if c.u8().map_err(|_| bad)? != FORMAT_VERSION {
         return Err(bad);
     }
     let n = c.u32().map_err(|_| bad)? as usize;
-    if c.remaining() / 8 != n || !c.remaining().is_multiple_of(8) {
+    let entries = c.bytes(n.checked_mul(4).ok_or(bad)?).map_err(|_| bad)?;
+    let w = c.u32().map_err(|_| bad)? as usize;
+    let wide = c.bytes(w.checked_mul(8).ok_or(bad)?).map_err(|_| bad)?;
+    if !c.is_empty() {
         return Err(bad);
     }
-    let entries = c.bytes(c.remaining()).map_err(|_| bad)?;
-    bytemuck::try_cast_slice(entries).map_err(|_| bad)
+    Ok(SideTable {
+        entries: bytemuck::try_cast_slice(entries).map_err(|_| bad)?,
+        wide: bytemuck::try_cast_slice(wide).map_err(|_| bad)?,
+    })
+}
+
+/// Lays out a side table built in `words` (`len` entries from the front, two to a word,
+/// and `wide` wide entries from the back, the first last) as the module keeps it: the
+/// entries, then the wide entries in order, then the rest of the buffer, which is
+/// returned. The caller has checked that everything fits.
+fn place_side_table(words: &mut [u64], len: usize, wide: usize) -> (&[u64], &[u64], &mut [u64]) {
+    let main = len.div_ceil(2);
+    let n = words.len();
+    if len % 2 == 1 {
+        // The unused half of the last word: no stale host bytes in the table.
+        if let Some(w) = words.get_mut(main - 1) {
+            *w = (u64::from_le(*w) & 0xffff_ffff).to_le();
+        }
+    }
+    words.copy_within(n - wide..n, main);
+    words[main..main + wide].reverse();
+    let (used, tail) = words.split_at_mut(main + wide);
+    let (entries, wide) = used.split_at(main);
+    (entries, wide, tail)
 }
 
 /// How many of each entity the module in `bytes` has, read from its section headers (the
@@ -905,6 +935,8 @@ impl<'wasm> ModuleValidator<'_, 'wasm, '_> {
             let ty_idx = ctx.funcs_w[func * FUNC_WORDS].get();
             let ty = ctx.func_type(ty_idx).unwrap_or(FuncType::EMPTY);
             let side_start = side.len as u32;
+            side.large_body =
+                side.stored.is_none() && large_body(body.clone(), size, self.sections);
             let v = FuncValidator::new(ctx, slots, frames, limits.max_nesting as usize, side);
             let f = v.validate(&mut body, ty)?;
             // A call frame keeps its return point in the side-table fields' widths
@@ -969,21 +1001,41 @@ fn count_side_entries(bytes: &[u8], s: &Sections) -> Result<usize> {
     let mut entries = 0usize;
     for _ in 0..r.u32()? {
         let size = r.count()?;
-        let mut body = Reader::at(bytes, r.pos(), r.pos().saturating_add(size));
+        let body = Reader::at(bytes, r.pos(), r.pos().saturating_add(size));
         r.skip(size)?;
-        for _ in 0..body.u32()? {
-            body.u32()?;
-            body.u8()?;
-        }
-        while !body.is_empty() {
-            entries += match Instr::read_with(&mut body, s.fused())? {
-                Instr::If { .. } | Instr::Else {} | Instr::Br { .. } | Instr::BrIf { .. } => 1,
-                Instr::BrTable { table } => table.count as usize + 1,
-                _ => 0,
-            };
-        }
+        entries += count_body_entries(body, s)?;
     }
     Ok(entries)
+}
+
+/// The side-table entries of the function body in `body` (local declarations, then
+/// code), by decoding alone.
+fn count_body_entries(mut body: Reader<'_>, s: &Sections) -> Result<usize> {
+    for _ in 0..body.u32()? {
+        body.u32()?;
+        body.u8()?;
+    }
+    let mut entries = 0usize;
+    while !body.is_empty() {
+        entries += match Instr::read_with(&mut body, s.fused())? {
+            Instr::If { .. } | Instr::Else {} | Instr::Br { .. } | Instr::BrIf { .. } => 1,
+            Instr::BrTable { table } => table.count as usize + 1,
+            _ => 0,
+        };
+    }
+    Ok(entries)
+}
+
+/// Whether a body of `size` bytes (at `body`) may have forward branch targets that do not
+/// fit a compact side-table entry, so that its forward branches must take wide ones when
+/// met (see [`crate::module::side_table`]). Under 32 KiB none can; up to 64 KiB, none can
+/// if it has under 2^15 entries, which a decoding pass over the body counts.
+fn large_body(body: Reader<'_>, size: usize, s: &Sections) -> bool {
+    if size < COMPACT_BODY_BYTES {
+        return false;
+    }
+    size > 1 << COMPACT_PC_BITS
+        || count_body_entries(body, s).map_or(true, |n| n >= 1 << COMPACT_STP_BITS)
 }
 
 /// FNV-1a, 32 bits: a tiny hash for export-name uniqueness.
