@@ -181,7 +181,10 @@ impl<'a, 'wasm> SideSink<'a, 'wasm> {
         let entries: &[[u8; 4]] = bytemuck::try_cast_slice(self.words).unwrap_or(&[]);
         entries.get(i).map_or(0, |&b| u32::from_le_bytes(b))
     }
-    /// Build mode: writes entry `i`, one that had room when appended.
+    /// Build mode: writes entry `i`, one that had room when appended. As four bytes, not
+    /// by masking one half of a `u64` word: for that, rustc 1.95 (LLVM 22) compiled for
+    /// thumbv7em a store that zeroed the word's other half when writing the low one, which
+    /// the Cortex-M4 images caught (x86-64 and i686 were right).
     fn put(&mut self, i: usize, raw: u32) {
         if self.overflow {
             return;
