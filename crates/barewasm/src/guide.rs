@@ -68,7 +68,7 @@
 //! **Prepared modules.** `barewasm prepare guest.wasm -o guest.prepared.wasm` stores the
 //! side table in a custom section of the module itself, so it stays in flash: the state
 //! buffer then holds no side table ([`Plan::side_table_prepared`](crate::Plan::side_table_prepared);
-//! 8 bytes per branch target saved). `Module::new` still validates the code and checks
+//! 4 bytes per branch target saved, 8 more for one that drops values). `Module::new` still validates the code and checks
 //! every stored entry against the one it computes, so a wrong or tampered table is
 //! rejected ([`ErrorKind::BadSideTable`](crate::ErrorKind::BadSideTable)), never run.
 //! `prepare` also fuses frequent instruction sequences ([`binary::fused`](crate::binary::fused)):
