@@ -31,6 +31,7 @@ cargo +nightly miri test -p barewasm -p barewasm-cli --test fused "${soft[@]}" -
   fused_code_computes_what_the_sequences_do a_trap_after_a_fused_sequence_is_at_its_instruction
 # The firmware's one `unsafe` helper outside board support (firmware/src/carve.rs), built
 # for the host by this test.
+cargo +nightly miri test -p barewasm --test wide_entries "${soft[@]}" -- dropping_branches_execute
 cargo +nightly miri test -p barewasm -p barewasm-cli --test firmware_carve "${soft[@]}"
 echo "miri, runtime tests: $(( $(date +%s) - start )) s"
 

@@ -3,6 +3,7 @@
 //! entry when met and become compact when their target turns out to fit. Checked: which
 //! form each entry gets, the state buffer's exact need, execution from both forms, and a
 //! prepared copy of the table (wide entries renumbered, unused ones left out) verifying.
+//! `dropping_branches_execute` is small enough to run under Miri (`scripts/miri.sh`).
 
 use barewasm::module::side_table::{SideEntry, FORMAT_VERSION, SECTION_NAME, WIDE};
 use barewasm::{BufferKind, ErrorKind, Extern, InstanceSlot, Limits, Module, NoHost, Stack, Store};
@@ -214,4 +215,35 @@ fn a_body_under_64_kib_with_few_entries_wastes_no_wide_slot() {
     assert!(m.side_entry(0).target_pc() > 40_000);
     assert_eq!(call(&bytes, 0), 7);
     assert_eq!(call(&bytes, 1), 1);
+}
+
+/// Branches that drop values beneath the ones they carry, forward (`br_if`, `br_table`)
+/// and back to a loop: each takes a wide entry in any body. Small enough for Miri.
+const DROPPING: &str = r#"(module (func (export "f") (param i32) (result i32) (local i32)
+  (local.set 1 (local.get 0))
+  (loop $l (i32.const 9)
+    (local.set 1 (i32.sub (local.get 1) (i32.const 1)))
+    (br_if $l (i32.gt_s (local.get 1) (i32.const 0)))
+    (drop))
+  (i32.add
+    (block (result i32) (i32.const 100) (i32.const 2) (br_if 0 (local.get 0)) (drop))
+    (block (result i32) (i32.const 50) (i32.const 7) (br_table 0 0 (local.get 0))))))"#;
+
+#[test]
+fn dropping_branches_execute() {
+    let bytes = wat::parse_str(DROPPING).unwrap();
+    let prepared = {
+        let (mut state, mut scratch) = (vec![0u64; 512], vec![0u64; 1 << 12]);
+        let m = load(&bytes, &mut state, &mut scratch);
+        let t = m.side_table();
+        // The loop's br_if, the block's br_if, the br_table's target and default.
+        assert_eq!(t.len(), 4);
+        assert_eq!(t.wide.len(), 4);
+        [&bytes[..], &side_section(&m)].concat()
+    };
+    for arg in [0, 1, 5, -3] {
+        let want = if arg == 0 { 107 } else { 9 };
+        assert_eq!(call(&bytes, arg), want, "in RAM, {arg}");
+        assert_eq!(call(&prepared, arg), want, "prepared, {arg}");
+    }
 }
