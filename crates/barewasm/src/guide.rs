@@ -68,9 +68,12 @@
 //! **Prepared modules.** `barewasm prepare guest.wasm -o guest.prepared.wasm` stores the
 //! side table in a custom section of the module itself, so it stays in flash: the state
 //! buffer then holds no side table ([`Plan::side_table_prepared`](crate::Plan::side_table_prepared);
-//! 4 bytes per branch target saved, 8 more for one that drops values). `Module::new` still validates the code and checks
-//! every stored entry against the one it computes, so a wrong or tampered table is
-//! rejected ([`ErrorKind::BadSideTable`](crate::ErrorKind::BadSideTable)), never run.
+//! 4 bytes per branch target saved, 8 more for one that drops values). `Module::new`
+//! still validates the code and checks every stored entry against the one it computes,
+//! so a wrong or tampered table is rejected
+//! ([`ErrorKind::BadSideTable`](crate::ErrorKind::BadSideTable)), never run; so is a
+//! table in another format version (modules prepared before 4-byte entries: prepare them
+//! again).
 //! `prepare` also fuses frequent instruction sequences ([`binary::fused`](crate::binary::fused)):
 //! about a fifth fewer instructions executed on the Cortex-M4, and the module then runs
 //! only on barewasm (`--no-fuse` keeps it standard). Fusion changes no fuel: no fused
