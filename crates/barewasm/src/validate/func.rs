@@ -129,7 +129,8 @@ pub(crate) struct SideSink<'a, 'wasm> {
     /// Build mode: some entry found no room, so from then on entries are only counted.
     pub overflow: bool,
     /// Build mode: the body being validated is too large (at least
-    /// [`crate::module::side_table::COMPACT_BODY_BYTES`]) for its forward targets to be sure to fit a compact entry.
+    /// [`crate::module::side_table::COMPACT_BODY_BYTES`]) for its forward targets to be
+    /// sure to fit a compact entry.
     pub large_body: bool,
 }
 
