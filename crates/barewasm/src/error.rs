@@ -177,7 +177,9 @@ pub enum ErrorKind {
     NestingTooDeep,
     /// A function is too large for the side table's packed fields.
     FunctionTooLarge,
-    /// The module exceeds an implementation limit (counts, sizes).
+    /// The module exceeds an implementation limit (counts, sizes). Also what a check of
+    /// one of the runtime's own invariants reports where other code would panic (a table
+    /// entry the runtime put there is missing): never seen unless the runtime has a bug.
     ImplementationLimit,
     /// A float comparison, arithmetic or conversion instruction, and the runtime was built
     /// without its `float` feature (see [`crate::binary::opcodes::computes_float`]).

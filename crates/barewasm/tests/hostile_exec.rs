@@ -623,6 +623,38 @@ fn mistyped_imports_are_incompatible() {
     }
 }
 
+/// A host that answers with table or global addresses it never got from `define_*`
+/// (`Extern::Table(n)` and `Extern::Global(n)` are plain numbers): the runtime checks
+/// them against its arena, so each is incompatible, none a panic or a read outside it.
+#[test]
+fn made_up_table_and_global_addresses_are_incompatible() {
+    let m = wasm(IMPORTS);
+    let cases: [(&str, Define); 6] = [
+        ("t", |_| Extern::Table(u32::MAX)),
+        ("t", |_| Extern::Table(1 << 20)),
+        // Inside the arena, but its last words: a table's four header words do not fit.
+        ("t", |_| Extern::Table((1 << 10) - 2)),
+        ("g", |_| Extern::Global(0)),
+        ("g", |_| Extern::Global(u32::MAX)),
+        ("g", |_| Extern::Global(1 << 20)),
+    ];
+    for (name, bad) in cases {
+        let e = with_instance(
+            &m,
+            &mut [],
+            0,
+            &mut offer(name, Some(bad)),
+            &mut |_, _, _| panic!("instantiated with a made-up `{name}`"),
+        )
+        .unwrap_err();
+        assert_eq!(
+            (e.kind(), e.offset()),
+            (ErrorKind::IncompatibleImport, import_offset(&m, name)),
+            "{name}"
+        );
+    }
+}
+
 /// A memory import asking for more pages than the host memory has is incompatible.
 #[test]
 fn memory_import_larger_than_provided_is_incompatible() {

@@ -232,7 +232,8 @@ const PATTERNS: [u64; TABLE.len()] = {
 /// values and the types.
 fn check(f: &Fused, after: &[u8], at: usize) -> Result<()> {
     const HIGH: u64 = 0x8080_8080_8080_8080;
-    let p = PATTERNS[(f.code - FIRST) as usize];
+    let p = PATTERNS.get(f.code.wrapping_sub(FIRST) as usize);
+    let p = *p.ok_or(Error::new(ErrorKind::BadFusedInstruction, at))?;
     let len = (p >> 56) as usize;
     if after.len() < len {
         return Err(Error::new(ErrorKind::BadFusedInstruction, at));

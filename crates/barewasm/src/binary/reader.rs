@@ -7,33 +7,30 @@
 
 use crate::error::{Error, ErrorKind, Result};
 
-/// A cursor over `bytes[pos..end]`, where `bytes` is the whole module.
+/// A cursor over `module[pos..end]`.
+///
+/// It keeps `module[..end]`, so that one comparison (`get(pos)`) both bounds the read
+/// and checks for the end, and no read can panic.
 #[derive(Clone, Debug)]
 pub struct Reader<'wasm> {
     bytes: &'wasm [u8],
     pos: usize,
-    end: usize,
 }
 
 impl<'wasm> Reader<'wasm> {
     /// A reader over the whole of `bytes`.
     pub fn new(bytes: &'wasm [u8]) -> Self {
-        Reader {
-            bytes,
-            pos: 0,
-            end: bytes.len(),
-        }
+        Reader { bytes, pos: 0 }
     }
 
     /// A reader over `bytes[start..end]` that reports offsets relative to `bytes`.
     ///
     /// The range is clamped to the input, so a bad range yields `UnexpectedEnd` on read.
     pub fn at(bytes: &'wasm [u8], start: usize, end: usize) -> Self {
-        let end = end.min(bytes.len());
+        let bytes = bytes.get(..end).unwrap_or(bytes);
         Reader {
             bytes,
-            pos: start.min(end),
-            end,
+            pos: start.min(bytes.len()),
         }
     }
 
@@ -46,29 +43,24 @@ impl<'wasm> Reader<'wasm> {
     /// The absolute offset one past the last readable byte.
     #[inline]
     pub fn end(&self) -> usize {
-        self.end
+        self.bytes.len()
     }
 
     /// Whether every byte has been read.
     #[inline]
     pub fn is_empty(&self) -> bool {
-        self.pos >= self.end
+        self.pos >= self.bytes.len()
     }
 
     /// Bytes left to read.
     #[inline]
     pub fn remaining(&self) -> usize {
-        self.end - self.pos
+        self.bytes.len().saturating_sub(self.pos)
     }
 
     /// The bytes left to read.
     pub fn rest(&self) -> &'wasm [u8] {
-        self.bytes.get(self.pos..self.end).unwrap_or(&[])
-    }
-
-    /// The whole module.
-    pub fn module_bytes(&self) -> &'wasm [u8] {
-        self.bytes
+        self.bytes.get(self.pos..).unwrap_or(&[])
     }
 
     /// An error of `kind` at the current position.
@@ -85,31 +77,28 @@ impl<'wasm> Reader<'wasm> {
     /// Reads one byte.
     #[inline]
     pub fn u8(&mut self) -> Result<u8> {
-        if self.pos < self.end {
-            let b = self.bytes[self.pos];
-            self.pos += 1;
-            Ok(b)
-        } else {
-            Err(self.eof())
+        match self.bytes.get(self.pos) {
+            Some(&b) => {
+                self.pos += 1;
+                Ok(b)
+            }
+            None => Err(self.eof()),
         }
     }
 
     /// Looks at the next byte without consuming it.
     #[inline]
     pub fn peek(&self) -> Result<u8> {
-        if self.pos < self.end {
-            Ok(self.bytes[self.pos])
-        } else {
-            Err(self.eof())
-        }
+        self.bytes.get(self.pos).copied().ok_or_else(|| self.eof())
     }
 
     /// Reads `n` bytes as a slice of the module.
     pub fn bytes(&mut self, n: usize) -> Result<&'wasm [u8]> {
-        if n > self.remaining() {
-            return Err(self.eof());
-        }
-        let s = &self.bytes[self.pos..self.pos + n];
+        let s = self
+            .bytes
+            .get(self.pos..)
+            .and_then(|rest| rest.get(..n))
+            .ok_or_else(|| self.eof())?;
         self.pos += n;
         Ok(s)
     }
@@ -122,22 +111,19 @@ impl<'wasm> Reader<'wasm> {
     /// Reads a little-endian u32 (the binary version field, f32 bits).
     pub fn fixed_u32(&mut self) -> Result<u32> {
         let b = self.bytes(4)?;
-        Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        Ok(u32::from_le_bytes(b.try_into().unwrap_or_default()))
     }
 
     /// Reads a little-endian u64 (f64 bits).
     pub fn fixed_u64(&mut self) -> Result<u64> {
         let b = self.bytes(8)?;
-        let mut a = [0u8; 8];
-        a.copy_from_slice(b);
-        Ok(u64::from_le_bytes(a))
+        Ok(u64::from_le_bytes(b.try_into().unwrap_or_default()))
     }
 
     /// Reads an unsigned 32-bit LEB128 (`u32` in the spec).
     #[inline]
     pub fn u32(&mut self) -> Result<u32> {
-        if self.pos < self.end {
-            let b = self.bytes[self.pos];
+        if let Some(&b) = self.bytes.get(self.pos) {
             if b & 0x80 == 0 {
                 self.pos += 1;
                 return Ok(b as u32);
@@ -200,8 +186,7 @@ impl<'wasm> Reader<'wasm> {
     /// Reads a signed 32-bit LEB128.
     #[inline]
     pub fn i32(&mut self) -> Result<i32> {
-        if self.pos < self.end {
-            let b = self.bytes[self.pos];
+        if let Some(&b) = self.bytes.get(self.pos) {
             if b & 0x80 == 0 {
                 self.pos += 1;
                 // Sign-extend the 7-bit payload.
@@ -243,8 +228,7 @@ impl<'wasm> Reader<'wasm> {
     /// Reads a signed 64-bit LEB128.
     #[inline]
     pub fn i64(&mut self) -> Result<i64> {
-        if self.pos < self.end {
-            let b = self.bytes[self.pos];
+        if let Some(&b) = self.bytes.get(self.pos) {
             if b & 0x80 == 0 {
                 self.pos += 1;
                 return Ok(((b << 1) as i8 >> 1) as i64);

@@ -84,21 +84,20 @@ impl<'a, 'wasm> Store<'a, 'wasm> {
                     return Err(Error::new(ErrorKind::OutOfFuel, stack.regs.pc));
                 }
                 Outcome::HostCall { id, caller } => {
-                    let n = stack.host_results();
-                    if n > MAX_HOST_RESULTS {
+                    let mut buf = [0u64; MAX_HOST_RESULTS];
+                    let Some(results) = buf.get_mut(..stack.host_results()) else {
                         return self
                             .resume_trap(stack, Error::new(ErrorKind::HostTrap, 0))
                             .map(|_| ());
-                    }
-                    let mut results = [0u64; MAX_HOST_RESULTS];
+                    };
                     // The arguments are read in place from the stack: any number of them.
                     if !host.ready(id, stack.host_args()) {
                         return Err(Error::new(ErrorKind::HostCallPending, stack.regs.pc));
                     }
                     let mem_slot = self.slots.get(caller as usize).map(|s| s.info.mem_slot);
                     let memory = mem_slot.and_then(|m| self.memory_of_slot(m));
-                    match host.call(id, stack.host_args(), &mut results[..n], memory) {
-                        Ok(()) => outcome = self.resume(stack, &results[..n])?,
+                    match host.call(id, stack.host_args(), results, memory) {
+                        Ok(()) => outcome = self.resume(stack, results)?,
                         Err(e) => return self.resume_trap(stack, e).map(|_| ()),
                     }
                 }

@@ -111,8 +111,14 @@ impl<'a> Stack<'a> {
                 len,
             ));
         }
-        let (frames, rest) = words.split_at_mut(frames_len);
-        let (values, _) = rest.split_at_mut(values_len);
+        let Some((frames, rest)) = words.split_at_mut_checked(frames_len) else {
+            return Err(Error::buffer(
+                BufferKind::Stack,
+                Self::bytes_for(limits),
+                len,
+            ));
+        };
+        let values = rest.get_mut(..values_len).unwrap_or_default();
         Ok(Stack {
             values,
             frames,

@@ -57,12 +57,14 @@ impl Memory<'_> {
 
     /// The bytes in use.
     pub fn data(&self) -> &[u8] {
-        &self.bytes[..self.size]
+        self.bytes.get(..self.size).unwrap_or_default()
     }
 
     /// The bytes in use, writable (host functions use this to exchange data).
     pub fn data_mut(&mut self) -> &mut [u8] {
-        &mut self.bytes[..self.size]
+        // `size` never exceeds the buffer (`new_memory`, `grow`).
+        let size = self.size.min(self.bytes.len());
+        self.bytes.get_mut(..size).unwrap_or_default()
     }
 
     /// Grows by `delta` pages; returns the old size in pages, or `None` (wasm's -1) when the
@@ -74,10 +76,7 @@ impl Memory<'_> {
             return None;
         }
         let new_size = usize::try_from(new << self.page_log2).ok()?;
-        if new_size > self.bytes.len() {
-            return None;
-        }
-        self.bytes[self.size..new_size].fill(0);
+        self.bytes.get_mut(self.size..new_size)?.fill(0);
         self.size = new_size;
         Some(old)
     }
@@ -243,10 +242,10 @@ impl<'a, 'wasm> Store<'a, 'wasm> {
             .used
             .checked_add(n)
             .filter(|&e| e <= self.arena.len() && e < NONE as usize);
-        match end {
-            Some(end) => {
+        match end.and_then(|end| Some((end, self.arena.get_mut(self.used..end)?))) {
+            Some((end, words)) => {
+                words.fill(0);
                 let at = self.used;
-                self.arena[at..end].fill(0);
                 self.used = end;
                 Ok(at as u32)
             }
@@ -269,8 +268,7 @@ impl<'a, 'wasm> Store<'a, 'wasm> {
     /// Defines a host global (e.g. for the spec tests' `spectest` module).
     pub fn define_global(&mut self, ty: GlobalType, value: Value) -> Result<Extern<'static>> {
         let at = self.alloc(2)?;
-        self.arena[at as usize] = ty.pack() as u64;
-        self.arena[at as usize + 1] = value.to_bits();
+        *words_mut(self.arena, at as usize, ARENA)? = [ty.pack() as u64, value.to_bits()];
         Ok(Extern::Global(at + 1))
     }
 
@@ -283,7 +281,7 @@ impl<'a, 'wasm> Store<'a, 'wasm> {
     pub fn define_memory(&mut self, ty: MemType, buffer: &'a mut [u8]) -> Result<Extern<'static>> {
         let slot = self.take_slot()?;
         let mem = new_memory(ty, buffer)?;
-        self.slots[slot as usize] = InstanceSlot {
+        *self.slots.get_mut(slot as usize).ok_or(ARENA)? = InstanceSlot {
             module: None,
             memory: Some(mem),
             info: InstanceSlot::EMPTY.info,
@@ -296,11 +294,12 @@ impl<'a, 'wasm> Store<'a, 'wasm> {
         let cap =
             usize::try_from(cap).map_err(|_| Error::new(ErrorKind::ImplementationLimit, 0))?;
         let at = self.alloc(4usize.saturating_add(cap))?;
-        let a = at as usize;
-        self.arena[a] = ty.limits.min;
-        self.arena[a + 1] = ty.limits.max.unwrap_or(NO_MAX);
-        self.arena[a + 2] = cap as u64;
-        self.arena[a + 3] = ty.elem as u64;
+        *words_mut(self.arena, at as usize, ARENA)? = [
+            ty.limits.min,
+            ty.limits.max.unwrap_or(NO_MAX),
+            cap as u64,
+            ty.elem as u64,
+        ];
         Ok(at)
     }
 
@@ -331,11 +330,11 @@ impl<'a, 'wasm> Store<'a, 'wasm> {
                 func: idx,
             }),
             ExternKind::Table => {
-                Extern::Table(self.arena[info.tables as usize + idx as usize] as u32)
+                Extern::Table(*self.arena.get(info.tables as usize + idx as usize)? as u32)
             }
             ExternKind::Memory => Extern::Memory(info.mem_slot),
             ExternKind::Global => {
-                Extern::Global(self.arena[info.globals as usize + idx as usize] as u32)
+                Extern::Global(*self.arena.get(info.globals as usize + idx as usize)? as u32)
             }
         })
     }
@@ -371,7 +370,11 @@ impl<'a, 'wasm> Store<'a, 'wasm> {
         let save_used = self.used;
         let slot = self.take_slot()?;
         let result = self.instantiate_in(slot, module, memory, resolve, &c);
-        if result.is_err() && self.slots[slot as usize].module.is_none() {
+        let built = self
+            .slots
+            .get(slot as usize)
+            .is_some_and(|s| s.module.is_some());
+        if result.is_err() && !built {
             // Nothing observable refers to the half-built instance: give its space back.
             self.used = save_used;
             self.n_slots -= 1;
@@ -415,7 +418,7 @@ impl<'a, 'wasm> Store<'a, 'wasm> {
                         Extern::Func(f) if self.func_type(f) == Some(ty) => self.resolve_func(f),
                         _ => return Err(incompatible),
                     };
-                    self.arena[info.func_imports as usize + fi] = target;
+                    *word_mut(self.arena, info.func_imports as usize + fi)? = target;
                     fi += 1;
                 }
                 ExternKind::Table => {
@@ -423,13 +426,14 @@ impl<'a, 'wasm> Store<'a, 'wasm> {
                     let Extern::Table(addr) = ext else {
                         return Err(incompatible);
                     };
-                    let h = addr as usize;
-                    let (size, max, elem) = (self.arena[h], self.arena[h + 1], self.arena[h + 3]);
+                    // The host's address is checked, not trusted.
+                    let [size, max, _, elem] =
+                        *words_mut::<4>(self.arena, addr as usize, incompatible)?;
                     let max_ok = limits_match((max != NO_MAX).then_some(max), want.limits.max);
                     if elem != want.elem as u64 || size < want.limits.min || !max_ok {
                         return Err(incompatible);
                     }
-                    self.arena[info.tables as usize + ti] = addr as u64;
+                    *word_mut(self.arena, info.tables as usize + ti)? = addr as u64;
                     ti += 1;
                 }
                 ExternKind::Memory => {
@@ -450,11 +454,13 @@ impl<'a, 'wasm> Store<'a, 'wasm> {
                     let Extern::Global(addr) = ext else {
                         return Err(incompatible);
                     };
-                    let have = GlobalType::unpack(self.arena[addr as usize - 1] as u32);
+                    let ty_at = (addr as usize).checked_sub(1).ok_or(incompatible)?;
+                    let have = self.arena.get(ty_at).ok_or(incompatible)?;
+                    let have = GlobalType::unpack(*have as u32);
                     if have != want {
                         return Err(incompatible);
                     }
-                    self.arena[info.globals as usize + gi] = addr as u64;
+                    *word_mut(self.arena, info.globals as usize + gi)? = addr as u64;
                     gi += 1;
                 }
             }
@@ -474,9 +480,8 @@ impl<'a, 'wasm> Store<'a, 'wasm> {
                 module.global_init(g) as usize,
             )?;
             let cell = self.alloc(2)?;
-            self.arena[cell as usize] = ty.pack() as u64;
-            self.arena[cell as usize + 1] = value;
-            self.arena[info.globals as usize + g as usize] = cell as u64 + 1;
+            *words_mut(self.arena, cell as usize, ARENA)? = [ty.pack() as u64, value];
+            *word_mut(self.arena, info.globals as usize + g as usize)? = cell as u64 + 1;
         }
 
         // Tables get their minimum plus the growth reserve, up to the declared maximum
@@ -488,7 +493,7 @@ impl<'a, 'wasm> Store<'a, 'wasm> {
             let max = ty.limits.max.unwrap_or(u32::MAX as u64);
             let cap = (ty.limits.min + self.table_reserve as u64).min(max);
             let addr = self.alloc_table(ty, cap)?;
-            self.arena[info.tables as usize + t as usize] = addr as u64;
+            *word_mut(self.arena, info.tables as usize + t as usize)? = addr as u64;
         }
 
         // The module's own memory.
@@ -497,14 +502,16 @@ impl<'a, 'wasm> Store<'a, 'wasm> {
                 .memory_type(0)
                 .ok_or(Error::new(ErrorKind::UnknownMemory, 0))?;
             let buffer = memory.unwrap_or(&mut []);
-            self.slots[slot as usize].memory = Some(new_memory(ty, buffer)?);
+            let memory = Some(new_memory(ty, buffer)?);
+            self.slots.get_mut(slot as usize).ok_or(ARENA)?.memory = memory;
             info.mem_slot = slot;
         }
 
         // The instance now exists: from here on, segment traps leave it in place (2.0
         // semantics: earlier segments' writes to shared tables and memories stay).
-        self.slots[slot as usize].module = Some(module);
-        self.slots[slot as usize].info = info;
+        let s = self.slots.get_mut(slot as usize).ok_or(ARENA)?;
+        s.module = Some(module);
+        s.info = info;
 
         // Element segments (spec 4.5.4 step 14), then data segments (step 15).
         let mut r = module.section_reader(SectionId::Element);
@@ -513,7 +520,7 @@ impl<'a, 'wasm> Store<'a, 'wasm> {
             let seg = ElemSegment::read(&mut r)?;
             if let Some((table, offset_at)) = seg.active {
                 let offset = const_value(self.arena, module, &info, slot, offset_at)? as u32;
-                let addr = self.arena[info.tables as usize + table as usize] as u32;
+                let addr = *word_mut(self.arena, info.tables as usize + table as usize)? as u32;
                 table_init(
                     self.arena, module, &info, slot, &seg, addr, offset, 0, seg.count,
                 )?;
@@ -545,7 +552,9 @@ impl<'a, 'wasm> Store<'a, 'wasm> {
                     .ok_or(Error::new(ErrorKind::MemoryOutOfBounds, at))?;
                 let end = (off as usize).checked_add(len).filter(|&e| e <= mem.size);
                 let end = end.ok_or(Error::new(ErrorKind::MemoryOutOfBounds, at))?;
-                mem.bytes[off as usize..end].copy_from_slice(data);
+                let dst = mem.bytes.get_mut(off as usize..end);
+                dst.ok_or(Error::new(ErrorKind::MemoryOutOfBounds, at))?
+                    .copy_from_slice(data);
                 set_dropped(self.arena, &info, c.elems as usize + d as usize);
             }
         }
@@ -554,15 +563,18 @@ impl<'a, 'wasm> Store<'a, 'wasm> {
 
     /// Follows `f` through import maps to a defined function or a host function.
     pub(crate) fn resolve_func(&self, f: FuncRef) -> u64 {
-        let Some(module) = self.slots.get(f.slot as usize).and_then(|s| s.module) else {
+        let Some(slot) = self.slots.get(f.slot as usize) else {
+            return 0;
+        };
+        let Some(module) = slot.module else {
             return 0;
         };
         if f.func >= module.counts().imported_funcs {
             return f.to_bits();
         }
         // Import maps always hold final targets, so one step suffices.
-        let info = self.slots[f.slot as usize].info;
-        self.arena[info.func_imports as usize + f.func as usize]
+        let i = slot.info.func_imports as usize + f.func as usize;
+        self.arena.get(i).copied().unwrap_or(0)
     }
 
     /// The start function of `inst`, if it has one: call it next (spec 4.5.4 step 16).
@@ -669,9 +681,11 @@ pub(crate) fn const_value(
         Instr::F64Const { value } => value.0,
         Instr::RefNull { .. } => 0,
         Instr::RefFunc { func } => FuncRef { slot, func }.to_bits(),
-        Instr::GlobalGet { global } => {
-            arena[arena[info.globals as usize + global as usize] as usize]
-        }
+        Instr::GlobalGet { global } => arena
+            .get(info.globals as usize + global as usize)
+            .and_then(|&cell| arena.get(cell as usize))
+            .copied()
+            .ok_or(Error::new(ErrorKind::UnknownGlobal, at))?,
         _ => return Err(Error::new(ErrorKind::ConstExprRequired, at)),
     })
 }
@@ -692,8 +706,10 @@ pub(crate) fn table_init(
     count: u32,
 ) -> Result<()> {
     let h = addr as usize;
-    if dst as u64 + count as u64 > arena[h] || src as u64 + count as u64 > seg.count as u64 {
-        return Err(Error::new(ErrorKind::TableOutOfBounds, 0));
+    let oob = Error::new(ErrorKind::TableOutOfBounds, 0);
+    let size = *arena.get(h).ok_or(oob)?;
+    if dst as u64 + count as u64 > size || src as u64 + count as u64 > seg.count as u64 {
+        return Err(oob);
     }
     let mut items = seg.items.clone();
     for _ in 0..src {
@@ -711,19 +727,41 @@ pub(crate) fn table_init(
             }
             .to_bits()
         };
-        arena[h + 4 + dst as usize + i] = v;
+        *arena.get_mut(h + 4 + dst as usize + i).ok_or(oob)? = v;
     }
     Ok(())
 }
 
 /// Whether segment `seg` (element segments first, then data) has been dropped.
 pub(crate) fn is_dropped(arena: &[u64], info: &InstanceInfo, seg: usize) -> bool {
-    arena[info.dropped as usize + seg / 64] & (1 << (seg % 64)) != 0
+    // A segment past the bitmap (none is) counts as dropped: empty, the safe answer.
+    arena
+        .get(info.dropped as usize + seg / 64)
+        .is_none_or(|w| w & (1 << (seg % 64)) != 0)
 }
 
 /// Marks segment `seg` dropped.
 pub(crate) fn set_dropped(arena: &mut [u64], info: &InstanceInfo, seg: usize) {
-    arena[info.dropped as usize + seg / 64] |= 1 << (seg % 64);
+    if let Some(w) = arena.get_mut(info.dropped as usize + seg / 64) {
+        *w |= 1 << (seg % 64);
+    }
+}
+
+/// The error for an arena word that is not there. Addresses come from `alloc`, so none is
+/// missed; they are checked all the same, as an error rather than a panic.
+const ARENA: Error = Error::new(ErrorKind::ImplementationLimit, 0);
+
+/// Arena word `i`, checked ([`ARENA`]).
+fn word_mut(arena: &mut [u64], i: usize) -> Result<&mut u64> {
+    arena.get_mut(i).ok_or(ARENA)
+}
+
+/// Arena words `i..i + N`, or `err`.
+fn words_mut<const N: usize>(arena: &mut [u64], i: usize, err: Error) -> Result<&mut [u64; N]> {
+    arena
+        .get_mut(i..i.wrapping_add(N))
+        .and_then(|w| w.try_into().ok())
+        .ok_or(err)
 }
 
 #[cfg(test)]

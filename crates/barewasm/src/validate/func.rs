@@ -60,7 +60,7 @@ struct Frame {
 }
 
 impl Frame {
-    fn pack(&self, w: &mut [u32]) {
+    fn pack(&self, w: &mut [u32; FRAME_WORDS]) {
         w[0] = self.kind as u32 | (self.unreachable as u32) << 3 | self.link << 8;
         w[1] = match self.ty {
             BlockType::Empty => 0x40,
@@ -71,7 +71,7 @@ impl Frame {
         w[3] = self.aux;
     }
 
-    fn unpack(w: &[u32]) -> Frame {
+    fn unpack(w: &[u32; FRAME_WORDS]) -> Frame {
         let kind = match w[0] & 7 {
             0 => Kind::Func,
             1 => Kind::Block,
@@ -326,6 +326,9 @@ impl<'c, 'wasm, 'a, 'd> FuncValidator<'c, 'wasm, 'a, 'd> {
         side: &'c mut SideSink<'d, 'wasm>,
     ) -> Self {
         let side_start = side.len;
+        // Scratch is sized for `max_nesting` frames; the clamp keeps a short one an error
+        // rather than an out-of-bounds write.
+        let max_nesting_limit = max_nesting.min(frames.len() / FRAME_WORDS);
         FuncValidator {
             ctx,
             bytes: ctx.bytes,
@@ -336,7 +339,7 @@ impl<'c, 'wasm, 'a, 'd> FuncValidator<'c, 'wasm, 'a, 'd> {
             n_frames: 0,
             height: 0,
             unreachable: false,
-            max_nesting_limit: max_nesting,
+            max_nesting_limit,
             side,
             side_start,
             code_start: 0,
@@ -463,19 +466,32 @@ impl<'c, 'wasm, 'a, 'd> FuncValidator<'c, 'wasm, 'a, 'd> {
         Ok(())
     }
 
-    fn top(&self) -> Frame {
-        let i = (self.n_frames - 1) * FRAME_WORDS;
-        Frame::unpack(&self.frames[i..i + FRAME_WORDS])
+    /// Where the frame `depth` labels out from the top lies in `frames`, if it exists.
+    fn frame_words(&self, depth: u32) -> Option<core::ops::Range<usize>> {
+        let i = self.n_frames.checked_sub(1 + depth as usize)? * FRAME_WORDS;
+        Some(i..i + FRAME_WORDS)
     }
 
-    fn frame(&self, depth: u32) -> Frame {
-        let i = (self.n_frames - 1 - depth as usize) * FRAME_WORDS;
-        Frame::unpack(&self.frames[i..i + FRAME_WORDS])
+    /// The frame of the label `depth` (0: the innermost block).
+    fn label(&self, depth: u32, at: usize) -> Result<Frame> {
+        self.frame_words(depth)
+            .and_then(|i| self.frames.get(i))
+            .and_then(|w| w.try_into().ok())
+            .map(Frame::unpack)
+            .ok_or(Error::new(ErrorKind::UnknownLabel, at))
     }
 
+    /// The innermost frame; there is one until the body's final `end`.
+    fn top(&self, at: usize) -> Result<Frame> {
+        self.label(0, at)
+    }
+
+    /// Replaces the frame of the label `depth`, which [`Self::label`] has read.
     fn set_frame(&mut self, depth: u32, f: &Frame) {
-        let i = (self.n_frames - 1 - depth as usize) * FRAME_WORDS;
-        f.pack(&mut self.frames[i..i + FRAME_WORDS]);
+        let w = self.frame_words(depth).and_then(|i| self.frames.get_mut(i));
+        if let Some(w) = w.and_then(|w| <&mut [u32; FRAME_WORDS]>::try_from(w).ok()) {
+            f.pack(w);
+        }
     }
 
     /// Pops any operand; returns its type byte (`UNKNOWN` in unreachable code).
@@ -544,7 +560,7 @@ impl<'c, 'wasm, 'a, 'd> FuncValidator<'c, 'wasm, 'a, 'd> {
                 };
             }
             pos -= 1;
-            let actual = self.slots[pos];
+            let actual = self.slots.get(pos).copied().unwrap_or(UNKNOWN);
             if actual != t && actual != UNKNOWN {
                 return Err(Error::new(ErrorKind::TypeMismatch, at));
             }
@@ -625,15 +641,14 @@ impl<'c, 'wasm, 'a, 'd> FuncValidator<'c, 'wasm, 'a, 'd> {
 
     /// Checks the top frame's results and pops it, leaving its height.
     fn pop_frame(&mut self, at: usize) -> Result<Frame> {
-        let f = self.top();
+        let f = self.top(at)?;
         let sig = self.block_sig(f.ty, at)?;
         self.pop_all(sig.results, at)?;
         if self.n_slots != f.height as usize {
             return Err(Error::new(ErrorKind::TypeMismatch, at));
         }
         self.n_frames -= 1;
-        if self.n_frames > 0 {
-            let top = self.top();
+        if let Ok(top) = self.top(at) {
             self.height = top.height as usize;
             self.unreachable = top.unreachable;
         }
@@ -649,19 +664,13 @@ impl<'c, 'wasm, 'a, 'd> FuncValidator<'c, 'wasm, 'a, 'd> {
         })
     }
 
-    fn set_unreachable(&mut self) {
-        let mut f = self.top();
+    fn set_unreachable(&mut self, at: usize) -> Result<()> {
+        let mut f = self.top(at)?;
         self.n_slots = f.height as usize;
         f.unreachable = true;
         self.set_frame(0, &f);
         self.unreachable = true;
-    }
-
-    fn label(&self, depth: u32, at: usize) -> Result<Frame> {
-        if depth as usize >= self.n_frames {
-            return Err(Error::new(ErrorKind::UnknownLabel, at));
-        }
-        Ok(self.frame(depth))
+        Ok(())
     }
 
     // --- side-table emission ---
@@ -674,7 +683,7 @@ impl<'c, 'wasm, 'a, 'd> FuncValidator<'c, 'wasm, 'a, 'd> {
     /// Emits the entry for a branch to the label at `depth`, with the operand stack as it is
     /// before the branch (label values on top).
     fn emit_branch(&mut self, depth: u32, at: usize) -> Result<()> {
-        let mut f = self.frame(depth);
+        let mut f = self.label(depth, at)?;
         let keep = self.label_types(&f, at)?.len() as u32;
         // In unreachable code the stack may be shorter than the label needs; such a branch
         // never executes, so its drop count is irrelevant.
@@ -773,10 +782,9 @@ impl<'c, 'wasm, 'a, 'd> FuncValidator<'c, 'wasm, 'a, 'd> {
     }
 
     fn local(&self, idx: u32, at: usize) -> Result<u8> {
-        if (idx as usize) < self.n_locals {
-            Ok(self.slots[idx as usize])
-        } else {
-            Err(Error::new(ErrorKind::UnknownLocal, at))
+        match self.slots.get(idx as usize) {
+            Some(&t) if (idx as usize) < self.n_locals => Ok(t),
+            _ => Err(Error::new(ErrorKind::UnknownLocal, at)),
         }
     }
 
@@ -846,7 +854,7 @@ impl<'c, 'wasm, 'a, 'd> FuncValidator<'c, 'wasm, 'a, 'd> {
             Sig::Special => {}
         }
         match instr {
-            Instr::Unreachable {} => self.set_unreachable(),
+            Instr::Unreachable {} => self.set_unreachable(at)?,
             Instr::Block { ty } => {
                 let sig = self.instr_block_sig(ty, at)?;
                 self.pop_all(sig.params, at)?;
@@ -868,7 +876,7 @@ impl<'c, 'wasm, 'a, 'd> FuncValidator<'c, 'wasm, 'a, 'd> {
                 self.push_frame(Kind::If, ty, entry_idx, at)?;
             }
             Instr::Else {} => {
-                let f = self.top();
+                let f = self.top(at)?;
                 if f.kind != Kind::If {
                     return Err(Error::new(ErrorKind::TypeMismatch, at));
                 }
@@ -889,7 +897,7 @@ impl<'c, 'wasm, 'a, 'd> FuncValidator<'c, 'wasm, 'a, 'd> {
                 self.push_all(sig.params, at)?;
             }
             Instr::End {} => {
-                let f = self.top();
+                let f = self.top(at)?;
                 if f.kind == Kind::If {
                     // An `if` without `else` behaves as if its else-arm were empty, which
                     // types only if parameters equal results.
@@ -921,7 +929,7 @@ impl<'c, 'wasm, 'a, 'd> FuncValidator<'c, 'wasm, 'a, 'd> {
                 self.pop_all(types, at)?;
                 self.push_all(types, at)?;
                 self.emit_branch(label, at)?;
-                self.set_unreachable();
+                self.set_unreachable(at)?;
             }
             Instr::BrIf { label } => {
                 self.pop(I32, at)?;
@@ -956,12 +964,12 @@ impl<'c, 'wasm, 'a, 'd> FuncValidator<'c, 'wasm, 'a, 'd> {
                 self.pop_all(types, at)?;
                 self.push_all(types, at)?;
                 self.emit_branch(default, at)?;
-                self.set_unreachable();
+                self.set_unreachable(at)?;
             }
             Instr::Return {} => {
                 let results = self.results;
                 self.pop_all(results, at)?;
-                self.set_unreachable();
+                self.set_unreachable(at)?;
             }
             Instr::Call { func } => {
                 let ty = self

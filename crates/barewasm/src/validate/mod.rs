@@ -59,7 +59,7 @@ impl<'wasm> Ctx<'wasm, '_> {
         if idx >= self.n_types {
             return None;
         }
-        let off = self.types[idx as usize * TYPE_WORDS].get();
+        let off = self.types.get(idx as usize * TYPE_WORDS)?.get();
         Some(read_func_type(self.bytes, off))
     }
 
@@ -67,14 +67,14 @@ impl<'wasm> Ctx<'wasm, '_> {
         if idx >= self.funcs {
             return None;
         }
-        self.func_type(self.funcs_w[idx as usize * FUNC_WORDS].get())
+        self.func_type(self.funcs_w.get(idx as usize * FUNC_WORDS)?.get())
     }
 
     pub fn table_type(&self, idx: u32) -> Option<TableType> {
         if idx >= self.n_tables {
             return None;
         }
-        let off = self.tables_w[idx as usize].get() as usize;
+        let off = self.tables_w.get(idx as usize)?.get() as usize;
         TableType::read(&mut Reader::at(self.bytes, off, self.bytes.len())).ok()
     }
 
@@ -87,7 +87,7 @@ impl<'wasm> Ctx<'wasm, '_> {
             return None;
         }
         Some(GlobalType::unpack(
-            self.globals_w[idx as usize * GLOBAL_WORDS].get(),
+            self.globals_w.get(idx as usize * GLOBAL_WORDS)?.get(),
         ))
     }
 
@@ -95,7 +95,7 @@ impl<'wasm> Ctx<'wasm, '_> {
         if idx >= self.n_elems {
             return None;
         }
-        let off = self.elems_w[idx as usize].get() as usize;
+        let off = self.elems_w.get(idx as usize)?.get() as usize;
         elem_header(&mut Reader::at(self.bytes, off, self.bytes.len()))
             .ok()
             .map(|h| h.ty)
@@ -350,7 +350,9 @@ impl<'wasm, 's> Module<'wasm, 's> {
                 if side.overflow || side.words_needed() > side.words.len() {
                     return Err(Error::buffer(BufferKind::State, needed_state, state_len));
                 }
-                let (main, wide, tail) = place_side_table(side.words, side_len, side_wide);
+                let placed = place_side_table(side.words, side_len, side_wide);
+                let too_small = Error::buffer(BufferKind::State, needed_state, state_len);
+                let (main, wide, tail) = placed.ok_or(too_small)?;
                 ((main, wide), tail, needed_state)
             }
         };
@@ -410,20 +412,30 @@ fn stored_side_table(bytes: &[u8], r: Range) -> Result<SideTable<'_>> {
 /// and `wide` wide entries from the back, the first last) as the module keeps it: the
 /// entries, then the wide entries in order, then the rest of the buffer, which is
 /// returned. The caller has checked that everything fits.
-fn place_side_table(words: &mut [u64], len: usize, wide: usize) -> (&[u64], &[u64], &mut [u64]) {
-    let main = len.div_ceil(2);
+fn place_side_table(
+    words: &mut [u64],
+    len: usize,
+    wide: usize,
+) -> Option<(&[u64], &[u64], &mut [u64])> {
+    // Every step is checked (`None` if the table does not fit), so none can panic.
     let n = words.len();
+    let main = len.div_ceil(2);
     if len % 2 == 1 {
         // The unused half of the last word: no stale host bytes in the table.
         if let Some(w) = words.get_mut(main - 1) {
             *w = (u64::from_le(*w) & 0xffff_ffff).to_le();
         }
     }
-    words.copy_within(n - wide..n, main);
-    words[main..main + wide].reverse();
-    let (used, tail) = words.split_at_mut(main + wide);
-    let (entries, wide) = used.split_at(main);
-    (entries, wide, tail)
+    let from = n.checked_sub(wide).filter(|&from| main <= from)?;
+    words.copy_within(from..n, main);
+    let (used, tail) = words.split_at_mut_checked(main + wide)?;
+    let (entries, wide) = used.split_at_mut_checked(main)?;
+    // `reverse`, spelt so that it keeps no bounds check at opt-level "z".
+    let (front, back) = wide.split_at_mut(wide.len() / 2);
+    for (a, b) in front.iter_mut().zip(back.iter_mut().rev()) {
+        core::mem::swap(a, b);
+    }
+    Some((entries, wide, tail))
 }
 
 /// How many of each entity the module in `bytes` has, read from its section headers (the
@@ -511,6 +523,21 @@ struct ModuleValidator<'v, 'wasm, 'a> {
 }
 
 /// Fails unless the reader consumed its section exactly.
+/// Word `i` of a table that [`count_entities`] sized from the same section headers, so it
+/// is in bounds; checked all the same, as an error at `at` rather than a panic (the
+/// runtime has no panic paths: `scripts/qemu.sh` checks its flash image for them).
+fn word(t: &[Cell<u32>], i: usize, at: usize) -> Result<&Cell<u32>> {
+    t.get(i)
+        .ok_or(Error::new(ErrorKind::ImplementationLimit, at))
+}
+
+/// Words `i..i + N` of such a table, as [`word`].
+fn words<const N: usize>(t: &[Cell<u32>], i: usize, at: usize) -> Result<&[Cell<u32>; N]> {
+    t.get(i..i.wrapping_add(N))
+        .and_then(|w| w.try_into().ok())
+        .ok_or(Error::new(ErrorKind::ImplementationLimit, at))
+}
+
 fn finish(r: &Reader<'_>) -> Result<()> {
     if r.is_empty() {
         Ok(())
@@ -576,9 +603,10 @@ impl<'wasm> ModuleValidator<'_, 'wasm, '_> {
             }
             let off = r.pos() as u32;
             let ty = FuncType::read_body(&mut r)?;
-            self.ctx.types[i * TYPE_WORDS].set(off);
-            self.ctx.types[i * TYPE_WORDS + 2].set(ty.params.len() as u32);
-            self.ctx.types[i * TYPE_WORDS + 3].set(ty.results.len() as u32);
+            let w = words::<TYPE_WORDS>(self.ctx.types, i * TYPE_WORDS, at)?;
+            w[0].set(off);
+            w[2].set(ty.params.len() as u32);
+            w[3].set(ty.results.len() as u32);
             self.ctx.n_types = i as u32 + 1;
         }
         finish(&r)?;
@@ -588,7 +616,8 @@ impl<'wasm> ModuleValidator<'_, 'wasm, '_> {
         // types take seconds.
         let bytes = self.ctx.bytes;
         let types = self.ctx.types;
-        let ty = |i: u64| read_func_type(bytes, types[i as usize * TYPE_WORDS].get());
+        let type_word = |i: u64, k: usize| types.get(i as usize * TYPE_WORDS + k);
+        let ty = |i: u64| read_func_type(bytes, type_word(i, 0).map_or(0, Cell::get));
         let len = n.min(work.len());
         let order = &mut work[..len];
         for (i, w) in order.iter_mut().enumerate() {
@@ -598,12 +627,15 @@ impl<'wasm> ModuleValidator<'_, 'wasm, '_> {
             let (ta, tb) = (ty(a), ty(b));
             (ta.params, ta.results, a).cmp(&(tb.params, tb.results, b))
         });
-        let mut canon = 0u64;
-        for k in 0..order.len() {
-            if k == 0 || ty(order[k]) != ty(order[k - 1]) {
-                canon = order[k];
+        let (mut canon, mut prev) = (0u64, None);
+        for &i in order.iter() {
+            let t = ty(i);
+            if prev != Some(t) {
+                (canon, prev) = (i, Some(t));
             }
-            types[order[k] as usize * TYPE_WORDS + 1].set(canon as u32);
+            if let Some(c) = type_word(i, 1) {
+                c.set(canon as u32);
+            }
         }
         Ok(())
     }
@@ -625,14 +657,14 @@ impl<'wasm> ModuleValidator<'_, 'wasm, '_> {
                     if t >= self.ctx.n_types {
                         return Err(Error::new(ErrorKind::UnknownType, t_at));
                     }
-                    self.ctx.funcs_w[self.ctx.funcs as usize * FUNC_WORDS].set(t);
+                    word(self.ctx.funcs_w, self.ctx.funcs as usize * FUNC_WORDS, at)?.set(t);
                     self.ctx.funcs += 1;
                 }
                 ExternKind::Table => {
                     let off = r.pos();
                     let t = TableType::read(&mut r)?;
                     check_table_type(&t, off)?;
-                    self.ctx.tables_w[self.ctx.n_tables as usize].set(off as u32);
+                    word(self.ctx.tables_w, self.ctx.n_tables as usize, off)?.set(off as u32);
                     self.ctx.n_tables += 1;
                 }
                 ExternKind::Memory => {
@@ -643,7 +675,8 @@ impl<'wasm> ModuleValidator<'_, 'wasm, '_> {
                 }
                 ExternKind::Global => {
                     let g = GlobalType::read(&mut r)?;
-                    self.ctx.globals_w[self.ctx.n_globals as usize * GLOBAL_WORDS].set(g.pack());
+                    let i = self.ctx.n_globals as usize * GLOBAL_WORDS;
+                    word(self.ctx.globals_w, i, at)?.set(g.pack());
                     self.ctx.n_globals += 1;
                 }
             }
@@ -679,7 +712,7 @@ impl<'wasm> ModuleValidator<'_, 'wasm, '_> {
             if t >= self.ctx.n_types {
                 return Err(Error::new(ErrorKind::UnknownType, at));
             }
-            self.ctx.funcs_w[self.ctx.funcs as usize * FUNC_WORDS].set(t);
+            word(self.ctx.funcs_w, self.ctx.funcs as usize * FUNC_WORDS, at)?.set(t);
             self.ctx.funcs += 1;
         }
         finish(&r)
@@ -695,7 +728,7 @@ impl<'wasm> ModuleValidator<'_, 'wasm, '_> {
             let off = r.pos();
             let t = TableType::read(&mut r)?;
             check_table_type(&t, off)?;
-            self.ctx.tables_w[self.ctx.n_tables as usize].set(off as u32);
+            word(self.ctx.tables_w, self.ctx.n_tables as usize, off)?.set(off as u32);
             self.ctx.n_tables += 1;
         }
         finish(&r)
@@ -774,8 +807,9 @@ impl<'wasm> ModuleValidator<'_, 'wasm, '_> {
             // An initialiser may read the globals defined before it.
             self.const_expr(&mut r, g.ty, self.ctx.n_globals)?;
             let i = self.ctx.n_globals as usize * GLOBAL_WORDS;
-            self.ctx.globals_w[i].set(g.pack());
-            self.ctx.globals_w[i + 1].set(init as u32);
+            let w = words::<GLOBAL_WORDS>(self.ctx.globals_w, i, init)?;
+            w[0].set(g.pack());
+            w[1].set(init as u32);
             self.ctx.n_globals += 1;
         }
         finish(&r)
@@ -886,7 +920,7 @@ impl<'wasm> ModuleValidator<'_, 'wasm, '_> {
                     self.ctx.declare(f);
                 }
             }
-            self.ctx.elems_w[self.ctx.n_elems as usize].set(seg as u32);
+            word(self.ctx.elems_w, self.ctx.n_elems as usize, seg)?.set(seg as u32);
             self.ctx.n_elems += 1;
         }
         finish(&r)
@@ -932,8 +966,8 @@ impl<'wasm> ModuleValidator<'_, 'wasm, '_> {
             r.skip(size)?;
             let mut body = Reader::at(ctx.bytes, start, start + size);
             let func = (self.counts.imported_funcs + i) as usize;
-            let ty_idx = ctx.funcs_w[func * FUNC_WORDS].get();
-            let ty = ctx.func_type(ty_idx).unwrap_or(FuncType::EMPTY);
+            let w = words::<FUNC_WORDS>(ctx.funcs_w, func * FUNC_WORDS, start)?;
+            let ty = ctx.func_type(w[0].get()).unwrap_or(FuncType::EMPTY);
             let side_start = side.len as u32;
             side.large_body =
                 side.stored.is_none() && large_body(body.clone(), size, self.sections);
@@ -947,7 +981,6 @@ impl<'wasm> ModuleValidator<'_, 'wasm, '_> {
             {
                 return Err(Error::new(ErrorKind::FunctionTooLarge, start));
             }
-            let w = &ctx.funcs_w[func * FUNC_WORDS..(func + 1) * FUNC_WORDS];
             w[1].set(f.code_start);
             w[2].set(side_start);
             w[3].set(f.locals);
