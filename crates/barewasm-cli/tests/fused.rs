@@ -105,7 +105,7 @@ fn prepare_fuses_every_sequence_of_the_table() {
     let found = fused_positions(&prepared);
     for f in TABLE {
         let n = found.iter().filter(|(_, c)| *c == f.code).count();
-        assert!(n >= 1, "{} not fused", f.name);
+        assert!(n >= 1, "{} not fused", f.name());
     }
     // `local.get; i32.const; i32.add` with a two-byte constant (`i32.const 300`, `64`) is
     // not fused (its `i32.const; i32.add` is, in a wide form), a three-byte one (8192)
@@ -292,7 +292,7 @@ fn a_broken_sequence_is_rejected_at_its_fused_opcode() {
             (e.kind(), e.offset()),
             (ErrorKind::BadFusedInstruction, pos),
             "{}",
-            f.name
+            f.name()
         );
     }
 }
@@ -324,7 +324,7 @@ fn any_byte_set_to_a_fused_opcode_is_rejected_or_runs_unfused() {
             assert!(
                 unfused_ok.is_ok(),
                 "byte {pos} = {}: {unfused_ok:?}",
-                f.name
+                f.name()
             );
             for (export, a) in exports.iter().zip(args) {
                 let want = outcome(&unfused, export, a, Metering::UNLIMITED);
@@ -332,7 +332,7 @@ fn any_byte_set_to_a_fused_opcode_is_rejected_or_runs_unfused() {
                     outcome(&m, export, a, Metering::UNLIMITED),
                     want,
                     "byte {pos} = {}",
-                    f.name
+                    f.name()
                 );
             }
         }
