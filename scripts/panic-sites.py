@@ -5,11 +5,12 @@
 
 A panic site is a call or tail call to one of `core`'s panic entry points (a bounds check,
 a failed slice range, `panic!`, ...). Each site is symbolized with its inlining chain
-(`llvm-addr2line -i`) and belongs to the code of its innermost frame, the line that holds
-the check: the runtime's when that line is in `crates/barewasm/src`. The others are
-`core`'s own asserts (such as the length check of `copy_from_slice`, which the runtime
-makes before calling it), counted apart with the runtime frame they were inlined into if
-there is one, and the host's or the board's code.
+(`llvm-addr2line -i`) and belongs to the first frame outside `core`: the line that holds
+the check, or that called the `core` function whose assert it is (a range index, or
+`copy_within` inlined). It is the runtime's when that line is in `crates/barewasm/src`.
+Asserts inside `core`'s out-of-line functions (such as the length check of
+`copy_from_slice`, which the runtime makes before calling it) have no runtime frame and
+count with the host's and the board's code.
 
 A runtime site is allowed when its source line ends with the comment `// PANIC-SITE`
 (each such line says why it keeps its check as a panic). Exits 1 when the runtime has
@@ -73,34 +74,29 @@ def main():
             chains.append([])
         elif chains:
             chains[-1].append(line)
-    runtime, inlined, allowed = collections.Counter(), collections.Counter(), collections.Counter()
+    runtime, allowed = collections.Counter(), collections.Counter()
     other = 0
-    short = lambda loc: re.sub(r".*crates/barewasm/", "", loc)
     for chain in chains:
         locations = chain[1::2]
-        if locations and "crates/barewasm/src/" in locations[0]:
-            loc = short(locations[0])
-            (allowed if marked(locations[0]) else runtime)[loc] += 1
-        else:
-            # A `core` assert: whose code did it come in with (the first frame outside
-            # `core`: the runtime, or a host function inlined into the runtime)?
-            caller = next((loc for loc in locations if not loc.startswith("/rustc/")), "")
-            if locations and "crates/barewasm/src/" in caller:
-                inlined[f"{short(caller)} ({re.sub(r'.*/library/', '', locations[0])})"] += 1
-            else:
-                other += 1
+        # The check's own line, or for one of `core`'s (a range index, `copy_within`'s
+        # assert) the line that called it: the first frame outside `core`.
+        caller = next((loc for loc in locations if not loc.startswith("/rustc/")), "")
+        if "crates/barewasm/src/" not in caller:
+            other += 1
+            continue
+        where = re.sub(r".*crates/barewasm/", "", caller)
+        if locations[0] != caller:
+            where += f" ({re.sub(r'.*/library/', '', locations[0])})"
+        (allowed if marked(caller) else runtime)[where] += 1
     total = sum(runtime.values())
     print(
         f"panic sites: {total} in the runtime, {sum(allowed.values())} allowed there "
-        f"(PANIC-SITE), {sum(inlined.values())} core asserts inlined into it, {other} "
-        f"elsewhere (core, host, board) in {image}"
+        f"(PANIC-SITE), {other} elsewhere (core, host, board) in {image}"
     )
     for loc, n in sorted(runtime.items()):
         print(f"  {n} at {loc}")
     for loc, n in sorted(allowed.items()):
         print(f"  {n} allowed at {loc}")
-    for loc, n in sorted(inlined.items()):
-        print(f"  {n} core assert in {loc}")
     if total > allow:
         print(f"panic sites: the runtime has {total}, more than {allow}", file=sys.stderr)
         sys.exit(1)
