@@ -26,6 +26,9 @@ pub enum Category {
     Suspended,
     /// The host used the API out of order (e.g. resumed a stack that is not paused).
     Usage,
+    /// A check of the runtime's own bookkeeping failed: a bug in barewasm, never the
+    /// module's or the host's doing. Where other code would panic, the call ends with this.
+    Internal,
 }
 
 impl Category {
@@ -40,6 +43,7 @@ impl Category {
             Category::Buffer => "buffer",
             Category::Suspended => "suspended",
             Category::Usage => "usage",
+            Category::Internal => "internal",
         }
     }
 }
@@ -177,9 +181,7 @@ pub enum ErrorKind {
     NestingTooDeep,
     /// A function is too large for the side table's packed fields.
     FunctionTooLarge,
-    /// The module exceeds an implementation limit (counts, sizes). Also what a check of
-    /// one of the runtime's own invariants reports where other code would panic (a table
-    /// entry the runtime put there is missing): never seen unless the runtime has a bug.
+    /// The module exceeds an implementation limit (counts, sizes).
     ImplementationLimit,
     /// A float comparison, arithmetic or conversion instruction, and the runtime was built
     /// without its `float` feature (see [`crate::binary::opcodes::computes_float`]).
@@ -222,6 +224,10 @@ pub enum ErrorKind {
     /// Resumed a stack that is not paused, is paused on something else, or was paused by
     /// another store.
     NotResumable,
+    // --- internal ---
+    /// A table or stack entry the runtime itself put there is missing: checked where other
+    /// code would panic, never seen unless barewasm has a bug (please report it).
+    Internal,
     // --- buffers ---
     /// A buffer the host provided is too small.
     BufferTooSmall {
@@ -286,6 +292,7 @@ impl ErrorKind {
             CallStackExhausted => Category::Exhausted,
             OutOfFuel | HostCallPending => Category::Suspended,
             NotResumable => Category::Usage,
+            Internal => Category::Internal,
             BufferTooSmall { .. } => Category::Buffer,
         }
     }
@@ -370,6 +377,7 @@ impl ErrorKind {
             NotResumable => {
                 "nothing to resume: the stack is not paused on this, or another store paused it"
             }
+            Internal => "internal error: a runtime invariant failed (a barewasm bug)",
             BufferTooSmall { .. } => "buffer too small",
         }
     }
@@ -393,6 +401,13 @@ impl Error {
             kind,
             offset: offset as u32,
         }
+    }
+
+    /// An [`ErrorKind::Internal`] error at `offset`: a check of the runtime's own
+    /// bookkeeping that only a bug in barewasm can fail.
+    #[inline]
+    pub(crate) const fn internal(offset: usize) -> Self {
+        Error::new(ErrorKind::Internal, offset)
     }
 
     /// A "buffer too small" error. Figures above 4 GiB saturate at `u32::MAX`.
@@ -479,6 +494,25 @@ mod tests {
         assert_eq!(
             e.to_string(),
             "state buffer too small: needs 100 bytes, got 10"
+        );
+    }
+
+    #[test]
+    fn internal_error_is_its_own_category_and_says_it_is_a_bug() {
+        extern crate std;
+        use std::string::ToString;
+        let e = Error::internal(42);
+        assert_eq!(e.category(), Category::Internal);
+        assert_eq!(e.category().name(), "internal");
+        assert_eq!(e.offset(), 42);
+        let text = e.to_string();
+        assert!(text.contains("barewasm bug"), "{text}");
+        assert!(text.ends_with("(at byte offset 0x2a)"), "{text}");
+        // Not a limit the spec lets a validator impose: a fuzzer that meets it has found
+        // a bug, not a disagreement to excuse.
+        assert_ne!(
+            e.kind().category(),
+            ErrorKind::ImplementationLimit.category()
         );
     }
 }

@@ -364,20 +364,13 @@ fn mem_bytes<'m>(mem: &'m mut Option<Memory<'_>>) -> &'m mut [u8] {
     }
 }
 
-/// A read of the store's arena or the call stack found nothing where the store put
-/// something. That cannot happen for a validated module; the reads are checked all the
-/// same, so that a bug ends the call with this error, never a panic.
-const fn missing(at: usize) -> Error {
-    Error::new(ErrorKind::ImplementationLimit, at)
-}
-
-/// Arena word `i`, or [`missing`].
+/// Arena word `i`, or [`Error::internal`].
 fn word(arena: &[u64], i: usize, at: usize) -> Result<u64> {
-    arena.get(i).copied().ok_or(missing(at))
+    arena.get(i).copied().ok_or(Error::internal(at))
 }
 
 /// `s.copy_within(src..src + n, dst)` for a range the caller has checked; a range out of
-/// bounds (a bug) is [`missing`] instead of a panic.
+/// bounds (a bug) is [`Error::internal`] instead of a panic.
 fn copy_within<T: Copy>(s: &mut [T], src: usize, dst: usize, n: usize, at: usize) -> Result<()> {
     let len = s.len();
     // `copy_within`'s own checks, made first so that its asserts cannot fire. LLVM drops
@@ -387,7 +380,7 @@ fn copy_within<T: Copy>(s: &mut [T], src: usize, dst: usize, n: usize, at: usize
             s.copy_within(src..src_end, dst); // PANIC-SITE
             Ok(())
         }
-        _ => Err(missing(at)),
+        _ => Err(Error::internal(at)),
     }
 }
 
@@ -450,7 +443,7 @@ fn execute(
     // checked once here, so that the loop's first frame needs no exit of its own. One
     // inside the closure (`?`) cost x86-64 1.3x-1.5x the instructions.
     if st_regs.fp > vals.len() {
-        return Err(missing(st_regs.pc));
+        return Err(Error::internal(st_regs.pc));
     }
     #[allow(clippy::redundant_closure_call)]
     let result = (|| -> Result<Exit> {
@@ -510,7 +503,7 @@ fn execute(
                 ($e:expr, $at:expr) => {
                     match $e {
                         Some(v) => v,
-                        None => break 'run Err(missing($at)),
+                        None => break 'run Err(Error::internal($at)),
                     }
                 };
             }
@@ -588,7 +581,7 @@ fn execute(
                     } else {
                         let (to_pc, to_stp, to_sp) = wide_branch(ctx.side.wide, raw, frame, sp);
                         if to_pc == usize::MAX {
-                            break 'run Err(missing(pc));
+                            break 'run Err(Error::internal(pc));
                         }
                         pc = bounds[0] + to_pc;
                         stp = to_stp;
@@ -767,7 +760,7 @@ fn execute(
                     depth -= 1;
                     let w = frames.get(depth * FRAME_SLOTS..(depth + 1) * FRAME_SLOTS);
                     let &[w0, w1, ..] = checked!(w, pc) else {
-                        break 'run Err(missing(pc));
+                        break 'run Err(Error::internal(pc));
                     };
                     if depth == 0 {
                         *results = n;
@@ -1939,7 +1932,7 @@ fn prefixed(
             let [size, max, cap, _] = *arena
                 .get(h..h + 4)
                 .and_then(|w| <&[u64; 4]>::try_from(w).ok())
-                .ok_or(missing(at))?;
+                .ok_or(Error::internal(at))?;
             let max = if max == NO_MAX { u32::MAX as u64 } else { max };
             let new = size + n;
             let grown = arena.get_mut(h + 4 + size as usize..h + 4 + new as usize);
@@ -1972,7 +1965,9 @@ fn prefixed(
             }
             let base = h + 4 + d;
             let done = bulk(n, fuel, |o, k| {
-                let items = arena.get_mut(base + o..base + o + k).ok_or(missing(at))?;
+                let items = arena
+                    .get_mut(base + o..base + o + k)
+                    .ok_or(Error::internal(at))?;
                 items.fill(v);
                 Ok(())
             })?;

@@ -749,7 +749,7 @@ pub(crate) fn set_dropped(arena: &mut [u64], info: &InstanceInfo, seg: usize) {
 
 /// The error for an arena word that is not there. Addresses come from `alloc`, so none is
 /// missed; they are checked all the same, as an error rather than a panic.
-const ARENA: Error = Error::new(ErrorKind::ImplementationLimit, 0);
+const ARENA: Error = Error::internal(0);
 
 /// Arena word `i`, checked ([`ARENA`]).
 fn word_mut(arena: &mut [u64], i: usize) -> Result<&mut u64> {

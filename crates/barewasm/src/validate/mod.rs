@@ -527,15 +527,14 @@ struct ModuleValidator<'v, 'wasm, 'a> {
 /// is in bounds; checked all the same, as an error at `at` rather than a panic (the
 /// runtime has no panic paths: `scripts/qemu.sh` checks its flash image for them).
 fn word(t: &[Cell<u32>], i: usize, at: usize) -> Result<&Cell<u32>> {
-    t.get(i)
-        .ok_or(Error::new(ErrorKind::ImplementationLimit, at))
+    t.get(i).ok_or(Error::internal(at))
 }
 
 /// Words `i..i + N` of such a table, as [`word`].
 fn words<const N: usize>(t: &[Cell<u32>], i: usize, at: usize) -> Result<&[Cell<u32>; N]> {
     t.get(i..i.wrapping_add(N))
         .and_then(|w| w.try_into().ok())
-        .ok_or(Error::new(ErrorKind::ImplementationLimit, at))
+        .ok_or(Error::internal(at))
 }
 
 fn finish(r: &Reader<'_>) -> Result<()> {
