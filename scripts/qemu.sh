@@ -187,6 +187,10 @@ done
 echo "flash: peer wasefire without float $(peer "$peers/nofloat/$target/release" wasefire hello.wasefire.wasm) B at s," \
   "$(peer "$peers/z-nofloat/$target/release" wasefire hello.wasefire.wasm) B at z"
 echo "flash: programs image $(size "$images/programs") B, spec image $(size "$out/spec-1.elf") B"
+# Where the runtime's flash at opt-level z goes, by layer (the module's bytes are in .rodata).
+python3 ../scripts/flash-breakdown.py "target/flash-z/$target/release/minimal" \
+  "target/flash-z/$target/release/baseline" | sed 's/^/flash breakdown at z: /'
+
 boot=$(insns programs-none)
 for p in kernel guest host traps; do
   grep '^FIGURES' "$out/programs-$p.log" || true
