@@ -300,6 +300,7 @@
 //! | `Exhausted` | a call: the wasm call stack or value stack is full | the call is over; give a bigger stack or fix the guest's recursion |
 //! | `Suspended` | a call: out of fuel, or a host function not ready | not an error: resume when there is time or the host is ready |
 //! | `Usage` | resuming a stack that is not paused | a firmware bug |
+//! | `Internal` | any step: a check of the runtime's own bookkeeping failed | a barewasm bug: report it with the module (nothing outside the host's buffers was touched) |
 //!
 //! Traps never touch memory outside the buffers the firmware gave, and never leave the
 //! store inconsistent: after a trap the stack is idle and can run the next call.
