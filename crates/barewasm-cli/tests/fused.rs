@@ -48,6 +48,28 @@ const ALL: &str = r#"(module
     local.get $a nop i32.const 8191 i32.ne nop i32.xor nop
     local.get $b nop i32.const -65 i32.add nop i32.xor nop
     local.get $b nop i32.const 8192 i32.and nop i32.xor nop
+    local.get $a local.get $b i32.const 3 i32.shl i32.add nop i32.xor nop
+    local.get $b local.get $a i32.const -1 i32.shl i32.add nop i32.xor nop
+    local.get $b nop local.get $a i32.const 7 i32.rotl i32.xor nop i32.xor nop
+    local.get $a nop local.get $b i32.const 35 i32.shr_u i32.xor nop i32.xor nop
+    local.get $a nop i32.const 255 i32.and i32.const 9 i32.shl nop i32.xor nop
+    local.get $b nop i32.const -8192 i32.and i32.const -3 i32.shl nop i32.xor nop
+    local.get $a nop local.get $b i32.xor local.tee $x i32.const 5 nop i32.add nop
+    local.get $x nop i32.xor nop i32.xor nop
+    local.get $a nop local.get $b nop local.set $x i32.const -7 local.set $y local.get $x nop
+    i32.xor nop local.get $y nop i32.xor nop i32.xor nop
+    local.get $a nop local.set $y i32.const 13 local.set $x local.get $x nop i32.xor nop
+    local.get $b nop local.set $y i32.const 11 local.set $x local.get $y nop i32.xor nop
+    i32.const 21 local.set $x (block (result i32) local.get $x nop) nop i32.xor nop
+    i32.const -9 local.set $y (block (result i32) local.get $a nop) nop i32.xor nop
+    local.get $y nop i32.xor nop
+    local.get $a i32.const 17 i32.add local.set $x local.get $x nop i32.xor nop
+    local.get $y i32.const -1 i32.add local.set $y local.get $y nop i32.xor nop
+    local.get $b i32.const 60 i32.add local.tee $x nop local.get $x nop i32.add nop i32.xor nop
+    local.get $a nop local.get $b i32.const 5 i32.shr_u i32.xor local.set $y local.get $y nop
+    i32.xor nop
+    local.get $a local.get $b local.get $x nop i32.sub nop i32.xor nop i32.xor nop
+    local.get $a local.get $b i32.const -20 i32.add nop i32.sub nop i32.xor nop
     (block (param i32) (result i32) local.get $a nop i32.const 7 i32.eq br_if 0 i32.const 5 nop i32.add) nop
     (block (param i32) (result i32) local.get $b nop i32.const -1 i32.ne br_if 0 i32.const 9 nop i32.xor) nop
     (block (block (block (block nop)))) nop

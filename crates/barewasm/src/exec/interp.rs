@@ -864,13 +864,19 @@ fn execute(
                     unchecked::set_low(frame, sp - 1, v);
                 }};
             }
-            // `i32.const c; OP` with a two-byte `c` (validated: a continued byte, then a
-            // last one): the top `a` becomes `a OP c`.
-            macro_rules! const2_op {
-                ($f:expr) => {{
+            // A two-byte `i32.const` value at `pc + 1` (validated: a continued byte, then a
+            // last one).
+            macro_rules! const2_at {
+                () => {{
                     let low = unchecked::byte(code, pc + 1) as u32 & 0x7f;
                     let high = unchecked::byte(code, pc + 2) as u32;
-                    let c = ((((high << 7) | low) << 18) as i32 >> 18) as u32;
+                    ((((high << 7) | low) << 18) as i32 >> 18) as u32
+                }};
+            }
+            // `i32.const c; OP` with a two-byte `c`: the top `a` becomes `a OP c`.
+            macro_rules! const2_op {
+                ($f:expr) => {{
+                    let c = const2_at!();
                     let v = ($f)(top!() as u32, c);
                     pc += 4;
                     unchecked::set_low(frame, sp - 1, v);
@@ -1459,6 +1465,82 @@ fn execute(
                 fused_op::CONST2_AND => const2_op!(|a: u32, c: u32| a & c),
                 fused_op::CONST2_ADD => const2_op!(u32::wrapping_add),
                 fused_op::CONST2_NE => const2_op!(|a: u32, c: u32| (a != c) as u32),
+                fused_op::LOCAL_LOCAL_CONST_SHL_ADD => {
+                    // An array element's address: `base + (i << c)`.
+                    let v = (local_at!(1) as u32)
+                        .wrapping_add((local_at!(3) as u32).wrapping_shl(const_at!(5)));
+                    pc += 8;
+                    push_low!(v);
+                }
+                fused_op::LOCAL_CONST_ROTL_XOR => {
+                    let v = (local_at!(1) as u32).rotate_left(const_at!(3));
+                    pc += 6;
+                    unchecked::set_low(frame, sp - 1, top!() as u32 ^ v);
+                }
+                fused_op::LOCAL_CONST_SHR_U_XOR => {
+                    let v = (local_at!(1) as u32).wrapping_shr(const_at!(3));
+                    pc += 6;
+                    unchecked::set_low(frame, sp - 1, top!() as u32 ^ v);
+                }
+                fused_op::CONST2_AND_CONST_SHL => {
+                    let v = (top!() as u32 & const2_at!()).wrapping_shl(const_at!(5));
+                    pc += 7;
+                    unchecked::set_low(frame, sp - 1, v);
+                }
+                fused_op::LOCAL_XOR_TEE_CONST => {
+                    let v = top!() as u32 ^ local_at!(1) as u32;
+                    unchecked::set_low(frame, sp - 1, v);
+                    unchecked::set_low(frame, unchecked::byte(code, pc + 4) as usize, v);
+                    let c = const_at!(6);
+                    pc += 7;
+                    push_low!(c);
+                }
+                fused_op::SET_CONST_SET_LOCAL => {
+                    // The sets first, as in `SET_LOCAL`.
+                    unchecked::set(frame, unchecked::byte(code, pc + 1) as usize, top!());
+                    let i = unchecked::byte(code, pc + 5) as usize;
+                    unchecked::set_low(frame, i, const_at!(3));
+                    unchecked::set(frame, sp - 1, local_at!(7));
+                    pc += 8;
+                }
+                fused_op::LOCAL_LOCAL_CONST_ADD => {
+                    let a = local_at!(1);
+                    let b = (local_at!(3) as u32).wrapping_add(const_at!(5));
+                    pc += 7;
+                    push!(a);
+                    push_low!(b);
+                }
+                fused_op::CONST_SET_BLOCK_LOCAL => {
+                    let i = unchecked::byte(code, pc + 3) as usize;
+                    unchecked::set_low(frame, i, const_at!(1));
+                    let v = local_at!(7);
+                    pc += 8;
+                    push!(v);
+                }
+                fused_op::LOCAL_CONST_ADD_SET => {
+                    let v = (local_at!(1) as u32).wrapping_add(const_at!(3));
+                    unchecked::set_low(frame, unchecked::byte(code, pc + 6) as usize, v);
+                    pc += 7;
+                }
+                fused_op::LOCAL_CONST_ADD_TEE => {
+                    let v = (local_at!(1) as u32).wrapping_add(const_at!(3));
+                    unchecked::set_low(frame, unchecked::byte(code, pc + 6) as usize, v);
+                    pc += 7;
+                    push_low!(v);
+                }
+                fused_op::LOCAL_CONST_SHR_U_XOR_SET => {
+                    let v = (local_at!(1) as u32).wrapping_shr(const_at!(3));
+                    let v = pop!() as u32 ^ v;
+                    unchecked::set_low(frame, unchecked::byte(code, pc + 7) as usize, v);
+                    pc += 8;
+                }
+                fused_op::LOCAL3 => {
+                    let (a, b, c) = (local_at!(1), local_at!(3), local_at!(5));
+                    pc += 6;
+                    push!(a);
+                    push!(b);
+                    push!(c);
+                }
                 _ => {
                     unchecked::unreachable_opcode(opcode);
                     break 'run Err(Error::new(ErrorKind::UnknownOpcode, at));
