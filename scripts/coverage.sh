@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Line coverage of the runtime crate (crates/barewasm) under its own tests plus the CLI's
-# spec-suite tests (which drive it through every WebAssembly 2.0 script), measured with
-# cargo-llvm-cov. Fails below the floor.
+# spec-suite tests (which drive it through every WebAssembly 2.0 script) and its fused-
+# opcode tests (the interpreter's fused arms: the spec scripts hold few of the sequences),
+# measured with cargo-llvm-cov. Fails below the floor.
 #
 #   scripts/coverage.sh            # summary and the floor check
 #   COVERAGE_HTML=1 scripts/coverage.sh   # also target/llvm-cov/html/index.html
@@ -21,7 +22,7 @@ fi
 start=$(date +%s)
 cargo llvm-cov clean --workspace
 cargo llvm-cov --no-report -p barewasm
-cargo llvm-cov --no-report -p barewasm-cli --test spec_exec --test spec_validation
+cargo llvm-cov --no-report -p barewasm-cli --test spec_exec --test spec_validation --test fused
 if [ -n "${COVERAGE_HTML:-}" ]; then cargo llvm-cov report --html; fi
 report=$(cargo llvm-cov report --summary-only)
 # Columns: file, regions, missed, cover, functions, missed, executed, lines, missed, ...
