@@ -43,9 +43,9 @@ use crate::error::{Error, ErrorKind, Result};
 pub const SECTION_NAME: &str = "barewasm.fused";
 
 /// The one byte that section holds: the version of the table below (2 added 0xe4 to
-/// 0xeb, 3 the wide forms 0xec to 0xee, 4 sequences of four and five instructions, 0xef
-/// to 0xfa; a module prepared for an earlier version is rejected
-/// and must be prepared again).
+/// 0xeb, 3 the wide forms 0xec to 0xee, 4 the sequences of three to five instructions
+/// 0xef to 0xfa; a module prepared for an earlier version is rejected and must be
+/// prepared again).
 pub const FORMAT_VERSION: u8 = 4;
 
 macro_rules! fused_table {
