@@ -55,15 +55,25 @@ for ((i = 1; i < ${#blobs[@]}; i++)); do
 done
 cargo clippy --quiet --release --target thumbv6m-none-eabi -- -D warnings
 cargo build --quiet --release --target thumbv6m-none-eabi
-# The minimal image on a runtime without float instructions (run below), and the flash
-# figures at opt-level "z" as well as the release profile's "s", each with and without.
+# The minimal image on a runtime without float instructions and on one without the `speed`
+# feature (both run below), and the flash figures at opt-level "z" as well as the release
+# profile's "s": default features, without `float`, without `speed`, without both.
 nofloat=target/nofloat/$target/release
-cargo clippy --quiet --release --no-default-features --bin minimal --target-dir target/nofloat -- -D warnings
-cargo build --quiet --release --no-default-features --bin minimal --bin baseline --target-dir target/nofloat
-CARGO_PROFILE_RELEASE_OPT_LEVEL=z cargo build --quiet --release --bin minimal --bin baseline \
-  --target-dir target/flash-z
-CARGO_PROFILE_RELEASE_OPT_LEVEL=z cargo build --quiet --release --no-default-features \
-  --bin minimal --bin baseline --target-dir target/flash-z-nofloat
+nospeed=target/nospeed/$target/release
+cargo clippy --quiet --release --no-default-features --features speed --bin minimal --target-dir target/nofloat -- -D warnings
+cargo build --quiet --release --no-default-features --features speed --bin minimal --bin baseline --target-dir target/nofloat
+cargo clippy --quiet --release --no-default-features --features float --bin minimal --bin bench --target-dir target/nospeed -- -D warnings
+cargo build --quiet --release --no-default-features --features float --bin minimal --bin baseline --bin bench --target-dir target/nospeed
+cargo build --quiet --release --no-default-features --bin minimal --bin baseline --target-dir target/nofloat-nospeed
+export CARGO_PROFILE_RELEASE_OPT_LEVEL=z
+cargo build --quiet --release --bin minimal --bin baseline --target-dir target/flash-z
+cargo build --quiet --release --no-default-features --features speed --bin minimal --bin baseline \
+  --target-dir target/flash-z-nofloat
+cargo build --quiet --release --no-default-features --features float --bin minimal --bin baseline \
+  --target-dir target/flash-z-nospeed
+cargo build --quiet --release --no-default-features --bin minimal --bin baseline \
+  --target-dir target/flash-z-nofloat-nospeed
+unset CARGO_PROFILE_RELEASE_OPT_LEVEL
 
 step "build: the minimal image's module on wasmi, tinywasm and wasefire (flash comparison)"
 # firmware/peers/: the same board support and host functions, each peer with the heap it
@@ -107,6 +117,7 @@ step "baseline and minimal images"
 qemu "$images/baseline" 0 baseline
 qemu "$images/minimal" 0 minimal
 qemu "$nofloat/minimal" 0 minimal nofloat
+qemu "$nospeed/minimal" 0 minimal nospeed
 for p in alloc-baseline wasmi tinywasm wasefire; do
   qemu "$peers/$target/release/$p" 0 "peer-$p"
 done
@@ -126,17 +137,27 @@ step "benchmark workloads (guests/wasm/bench.wasm), plain and prepared, results 
 # `load` only validates and instantiates, for the instruction-count baseline. Named
 # `bench-prepared`, it runs the module `barewasm prepare` writes (sequences fused).
 bench_workloads=("sha256 20" "crc32 40" "lzss 4" "json 40" "fft 25" "sort 3" "recursion 40" "coremark 20")
+# bench_run IMAGE NAME WORKLOAD N: runs a workload (NAME bench or bench-prepared) and checks
+# its result against the host CLI's.
+bench_run() {
+  qemu "$1" 0 "$2" "$3" "$4"
+  local want got
+  want=$(cd .. && cargo run --quiet -p barewasm-cli -- run guests/wasm/bench.wasm --invoke "$3" "$4")
+  got=$(sed -n "s/^bench: $3($4) = //p" "$out/$2-$3.log")
+  if [ "$got" != "$want" ]; then
+    echo "FAILED: $1 $2 $3($4): '$got' on the target, '$want' on the host"
+    failures=$((failures + 1))
+  fi
+}
+# First the prepared module on the image without `speed`, whose interpreter runs each fused
+# sequence as its instructions (logs overwritten by the runs below once checked).
+bench_run "$nospeed/bench" bench-prepared sha256 20
+bench_run "$nospeed/bench" bench-prepared coremark 20
 for b in bench bench-prepared; do
   qemu "$images/bench" 0 "$b" load
   for w in "${bench_workloads[@]}"; do
     read -r name n <<<"$w"
-    qemu "$images/bench" 0 "$b" "$name" "$n"
-    want=$(cd .. && cargo run --quiet -p barewasm-cli -- run guests/wasm/bench.wasm --invoke "$name" "$n")
-    got=$(sed -n "s/^bench: $name($n) = //p" "$out/$b-$name.log")
-    if [ "$got" != "$want" ]; then
-      echo "FAILED: $b $name($n): '$got' on the target, '$want' on the host"
-      failures=$((failures + 1))
-    fi
+    bench_run "$images/bench" "$b" "$name" "$n"
   done
 done
 
@@ -173,9 +194,12 @@ min_flash=$(size "$images/minimal")
 echo "flash: baseline image $base_flash B, minimal image $min_flash B (its module: $hello B)"
 echo "flash: runtime (minimal - baseline - module) $((min_flash - base_flash - hello)) B"
 runtime() { echo $(($(size "$1/minimal") - $(size "$1/baseline") - hello)); }
-echo "flash: runtime without float $(runtime "$nofloat") B"
+echo "flash: runtime without float $(runtime "$nofloat") B, without speed $(runtime "$nospeed") B," \
+  "without both $(runtime "target/nofloat-nospeed/$target/release") B"
 echo "flash: runtime at opt-level z $(runtime "target/flash-z/$target/release") B," \
-  "without float $(runtime "target/flash-z-nofloat/$target/release") B"
+  "without float $(runtime "target/flash-z-nofloat/$target/release") B," \
+  "without speed $(runtime "target/flash-z-nospeed/$target/release") B," \
+  "without both $(runtime "target/flash-z-nofloat-nospeed/$target/release") B"
 # A peer's runtime: its image - alloc-baseline - its module (wasefire's has its side table).
 peer_module() { find "$peers/$target/release/build" -name "$1" -path '*barewasm-peer-firmware-*' -printf '%s\n' | head -n1; }
 peer() { echo $(($(size "$1/$2") - $(size "$1/alloc-baseline") - $(peer_module "$3"))); }

@@ -44,6 +44,12 @@ cargo clippy --quiet -p barewasm -p barewasm-cli --no-default-features --all-tar
 cargo test --quiet -p barewasm --no-default-features --lib --tests
 cargo test --quiet -p barewasm-cli --no-default-features --test spec_exec spec_suite_execution
 
+step "tests without the speed feature (fused sequences run as their instructions, same results and fuel)"
+cargo clippy --quiet -p barewasm -p barewasm-cli --no-default-features --features float --all-targets -- -D warnings
+cargo test --quiet -p barewasm --no-default-features --features float --lib --tests
+cargo test --quiet -p barewasm-cli --no-default-features --features float --test fused --test prepared
+cargo test --quiet -p barewasm-cli --no-default-features --features float --test spec_exec spec_suite_prepared
+
 step "benchmarks, quick check: each workload gives the same result on barewasm, wasmi, Wasm3, tinywasm and wasefire"
 (cd bench && cargo fmt --check)
 ./bench/run.sh --quick

@@ -37,7 +37,8 @@
 pub(crate) const UNCHECKED: bool = cfg!(target_has_atomic = "32");
 
 /// The code byte at `i`.
-#[inline(always)]
+#[cfg_attr(feature = "speed", inline(always))]
+#[cfg_attr(not(feature = "speed"), inline)]
 pub(super) fn byte(code: &[u8], i: usize) -> u8 {
     debug_assert!(i < code.len(), "code read at {i} of {}", code.len());
     #[cfg(target_has_atomic = "32")]
@@ -50,7 +51,8 @@ pub(super) fn byte(code: &[u8], i: usize) -> u8 {
 }
 
 /// The value-stack slot at `i`.
-#[inline(always)]
+#[cfg_attr(feature = "speed", inline(always))]
+#[cfg_attr(not(feature = "speed"), inline)]
 pub(super) fn get(values: &[u64], i: usize) -> u64 {
     debug_assert!(i < values.len(), "slot read at {i} of {}", values.len());
     #[cfg(target_has_atomic = "32")]
@@ -63,7 +65,8 @@ pub(super) fn get(values: &[u64], i: usize) -> u64 {
 }
 
 /// Writes the value-stack slot at `i`.
-#[inline(always)]
+#[cfg_attr(feature = "speed", inline(always))]
+#[cfg_attr(not(feature = "speed"), inline)]
 pub(super) fn set(values: &mut [u64], i: usize, v: u64) {
     debug_assert!(i < values.len(), "slot write at {i} of {}", values.len());
     #[cfg(target_has_atomic = "32")]
@@ -87,7 +90,8 @@ pub(super) const HIGH_MARK: u64 = 0xa5a5_5a5a_0000_0000;
 /// instructions on the bench workloads). The safe way, a `bytemuck` view of the slots as
 /// `u32` halves, keeps a bounds check and executes 20% more Cortex-M4 and 14% more x86-64
 /// instructions than this. Debug builds first fill the slot with [`HIGH_MARK`].
-#[inline(always)]
+#[cfg_attr(feature = "speed", inline(always))]
+#[cfg_attr(not(feature = "speed"), inline)]
 pub(super) fn set_low(values: &mut [u64], i: usize, v: u32) {
     debug_assert!(i < values.len(), "slot write at {i} of {}", values.len());
     #[cfg(target_has_atomic = "32")]
@@ -117,7 +121,8 @@ pub(super) fn set_low(values: &mut [u64], i: usize, v: u32) {
 /// reached. With it LLVM drops the range check in front of the jump table: about 7% of
 /// the bench workloads' instructions on both targets (two instructions per dispatch).
 /// Where the reads are checked this does nothing, and the arm returns its error.
-#[inline(always)]
+#[cfg_attr(feature = "speed", inline(always))]
+#[cfg_attr(not(feature = "speed"), inline)]
 pub(super) fn unreachable_opcode(op: u8) {
     debug_assert!(false, "byte {op:#04x} dispatched as an opcode");
     #[cfg(target_has_atomic = "32")]
