@@ -1563,3 +1563,25 @@ fn rejected_modules_leave_scratch_past_its_need_untouched() {
         tested += 1;
     }
 }
+
+#[test]
+fn a_constant_expression_is_decoded_before_it_is_found_not_constant() {
+    // (memory 0) (global i32 (i32.load <memarg cut short>)): malformed, at the cut.
+    let cut = module(&[
+        section(5, &vec_of(&[&[0x00, 0x00]])),
+        section(6, &vec_of(&[&[0x7f, 0x00, 0x28, 0x80]])),
+    ]);
+    assert_err(&cut, ErrorKind::UnexpectedEnd, cut.len());
+    // (global i32 (i32.load 2 0) end): well-formed, not constant, at the instruction.
+    let load = module(&[
+        section(5, &vec_of(&[&[0x00, 0x00]])),
+        section(6, &vec_of(&[&[0x7f, 0x00, 0x28, 0x02, 0x00, 0x0b]])),
+    ]);
+    assert_err(&load, ErrorKind::ConstExprRequired, load.len() - 4);
+    // An element segment's offset takes the same path.
+    let call = module(&[
+        section(4, &vec_of(&[&[0x70, 0x00, 0x01]])),
+        section(9, &vec_of(&[&[0x00, 0x10, 0x00, 0x0b, 0x00]])),
+    ]);
+    assert_err(&call, ErrorKind::ConstExprRequired, call.len() - 4);
+}

@@ -21,9 +21,9 @@
 //!
 //! A module enables fused opcodes with a custom section named [`SECTION_NAME`] holding one
 //! byte, [`FORMAT_VERSION`]; without it they are unknown opcodes, as the spec requires.
-//! The validator never trusts a fused opcode: where the decoder meets an unknown opcode
-//! ([`Instr::read_with`]), it checks that the bytes after it spell out its sequence, and
-//! the validator then types the sequence instruction by instruction as if the first byte
+//! The validator never trusts a fused opcode: where it meets one (`unfuse_checked`; the
+//! decoder, [`Instr::read_with`]), it checks that the bytes after it spell out its
+//! sequence, and then types the sequence instruction by instruction as if the first byte
 //! were the original opcode. A tampered byte is either a sequence that validates on its
 //! own or [`BadFusedInstruction`](ErrorKind::BadFusedInstruction). The interpreter's
 //! fixed-offset reads rely on that check: the bytes exist within the function body, and
@@ -292,6 +292,17 @@ fn check(f: &Fused, after: &[u8], at: usize) -> Result<()> {
         return Err(Error::new(ErrorKind::BadFusedInstruction, at));
     }
     Ok(())
+}
+
+/// For the validator: if `code`, at `at`, is a fused opcode, checks that the bytes after
+/// it (`after`, from just past the opcode) spell its sequence and gives the opcode of the
+/// sequence's first instruction, which is then validated in its place; any other `code`
+/// unchanged.
+pub(crate) fn unfuse_checked(code: u8, at: usize, after: &[u8]) -> Result<u8> {
+    match lookup(code) {
+        Some(f) => check(f, after, at).map(|()| f.seq[0]),
+        None => Ok(code),
+    }
 }
 
 /// The instruction fused opcode `code`, at `at`, stands for first, read from `r` (just

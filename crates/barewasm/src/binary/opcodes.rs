@@ -4,9 +4,14 @@
 //! typing rule. The typing rule is either a fixed signature `(params -> results)` that the
 //! validator applies mechanically, a memory access `(load T align)` / `(store T align)`, or
 //! `(special)` for instructions whose typing the validator spells out by hand. The decoder
-//! ([`Instr::read`]), the opcode constants ([`op`]), the signatures ([`Instr::sig`]) and the
-//! names ([`Instr::name`]) all come from this list, so they cannot disagree (the approach
-//! wasmparser's `for_each_operator!` takes).
+//! ([`Instr::read`]), the opcode constants ([`op`]), the signatures ([`Instr::sig`]), the
+//! names ([`Instr::name`]) and the tables the validator types and skips instructions by
+//! (fixed signatures, loads and stores, kinds of immediates) all come from this list, so
+//! they cannot disagree (the approach wasmparser's `for_each_operator!` takes).
+//!
+//! The runtime itself does not build [`Instr`]s: the validator types each instruction
+//! from its bytes, and constant expressions are read as `ConstInstr`s. `Instr` is for
+//! tools (`barewasm prepare`, disassembly, tests).
 
 use super::reader::Reader;
 use super::types::{BlockType, MemArg, ValType};
@@ -14,35 +19,61 @@ use crate::error::{Error, ErrorKind, Result};
 
 /// An immediate that can be decoded from the instruction stream.
 pub trait Immediate: Sized {
+    /// Which immediate this is: the validator's decoding-only passes read it by its kind,
+    /// without building it.
+    const KIND: ImmKind;
     /// Decodes the immediate.
     fn read(r: &mut Reader<'_>) -> Result<Self>;
 }
 
+/// The kinds of immediates, one per [`Immediate`] type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[allow(missing_docs)]
+#[repr(u8)]
+pub enum ImmKind {
+    U32 = 1,
+    I32,
+    I64,
+    BlockType,
+    MemArg,
+    Ieee32,
+    Ieee64,
+    Zero,
+    RefType,
+    BrTable,
+    SelectType,
+}
+
 impl Immediate for u32 {
+    const KIND: ImmKind = ImmKind::U32;
     #[inline]
     fn read(r: &mut Reader<'_>) -> Result<Self> {
         r.u32()
     }
 }
 impl Immediate for i32 {
+    const KIND: ImmKind = ImmKind::I32;
     #[inline]
     fn read(r: &mut Reader<'_>) -> Result<Self> {
         r.i32()
     }
 }
 impl Immediate for i64 {
+    const KIND: ImmKind = ImmKind::I64;
     #[inline]
     fn read(r: &mut Reader<'_>) -> Result<Self> {
         r.i64()
     }
 }
 impl Immediate for BlockType {
+    const KIND: ImmKind = ImmKind::BlockType;
     #[inline]
     fn read(r: &mut Reader<'_>) -> Result<Self> {
         BlockType::read(r)
     }
 }
 impl Immediate for MemArg {
+    const KIND: ImmKind = ImmKind::MemArg;
     #[inline]
     fn read(r: &mut Reader<'_>) -> Result<Self> {
         MemArg::read(r)
@@ -53,6 +84,7 @@ impl Immediate for MemArg {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Ieee32(pub u32);
 impl Immediate for Ieee32 {
+    const KIND: ImmKind = ImmKind::Ieee32;
     fn read(r: &mut Reader<'_>) -> Result<Self> {
         r.fixed_u32().map(Ieee32)
     }
@@ -62,6 +94,7 @@ impl Immediate for Ieee32 {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Ieee64(pub u64);
 impl Immediate for Ieee64 {
+    const KIND: ImmKind = ImmKind::Ieee64;
     fn read(r: &mut Reader<'_>) -> Result<Self> {
         r.fixed_u64().map(Ieee64)
     }
@@ -72,6 +105,7 @@ impl Immediate for Ieee64 {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Zero;
 impl Immediate for Zero {
+    const KIND: ImmKind = ImmKind::Zero;
     fn read(r: &mut Reader<'_>) -> Result<Self> {
         let at = r.pos();
         match r.u8()? {
@@ -85,6 +119,7 @@ impl Immediate for Zero {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RefTypeImm(pub ValType);
 impl Immediate for RefTypeImm {
+    const KIND: ImmKind = ImmKind::RefType;
     fn read(r: &mut Reader<'_>) -> Result<Self> {
         super::types::read_reftype(r).map(RefTypeImm)
     }
@@ -101,6 +136,7 @@ pub struct BrTable {
     pub start: u32,
 }
 impl Immediate for BrTable {
+    const KIND: ImmKind = ImmKind::BrTable;
     fn read(r: &mut Reader<'_>) -> Result<Self> {
         let count = r.u32()?;
         let start = r.pos() as u32;
@@ -130,6 +166,7 @@ pub struct SelectType {
     pub ty: Option<ValType>,
 }
 impl Immediate for SelectType {
+    const KIND: ImmKind = ImmKind::SelectType;
     fn read(r: &mut Reader<'_>) -> Result<Self> {
         let count = r.u32()?;
         if count as usize > r.remaining() {
@@ -463,6 +500,41 @@ macro_rules! define_instr {
             }
         }
 
+        /// The typing of the loads and stores, opcodes [`MEMORY_FIRST`] to
+        /// [`MEMORY_LAST`], by opcode minus the first (see [`MemoryOp`]).
+        #[allow(unused_comparisons)]
+        const MEMORY_OPS: [MemoryOp; MEMORY_COUNT] = {
+            let mut t = [MemoryOp { ty: 0, natural: 0, store: false }; MEMORY_COUNT];
+            $( if MEMORY_FIRST as usize <= $code && $code <= MEMORY_LAST as usize {
+                t[($code as usize).wrapping_sub(MEMORY_FIRST as usize)] =
+                    MemoryOp::of(sig_of!($sig));
+            } )*
+            t
+        };
+
+        /// The one-parameter, one-result signatures of the `0xFC`-prefixed instructions
+        /// (the saturating truncations), by second part: the parameter's type byte, the
+        /// result's in the high byte; 0 for the others.
+        const FC_UNARY: &[u16] = &[$( unary_of(sig_of!($fsig)) ),*];
+
+        /// The [`ImmKind`]s of each single-byte opcode's immediates, packed by
+        /// [`pack_kinds`]; [`NOT_AN_OPCODE`] for the bytes that are none.
+        const SKIPS: [u8; 256] = {
+            let mut t = [NOT_AN_OPCODE; 256];
+            $( t[$code] = pack_kinds(&[$(<$ft as Immediate>::KIND),*]); )*
+            t
+        };
+
+        /// The same for the `0xFC`-prefixed instructions, by second part.
+        const FC_SKIPS: &[u8] = &[$( pack_kinds(&[$(<$fft as Immediate>::KIND),*]) ),*];
+
+        const _: () = {
+            // `FC_SIGS` is indexed by the second part: the list must number them from 0.
+            let mut i = 0u32;
+            $( assert!($fcode == i); i += 1; )*
+            let _ = i;
+        };
+
         /// [`SimpleOp`] of every single-byte opcode, by opcode byte.
         const SIMPLE_OPS: [SimpleOp; 256] = {
             let mut t = [SimpleOp::NONE; 256];
@@ -474,6 +546,176 @@ macro_rules! define_instr {
             t
         };
     };
+}
+
+/// The first load or store opcode: they are contiguous, typed by [`memory_op`].
+pub(crate) const MEMORY_FIRST: u8 = op::I32Load;
+/// The last load or store opcode.
+pub(crate) const MEMORY_LAST: u8 = op::I64Store32;
+const MEMORY_COUNT: usize = (MEMORY_LAST - MEMORY_FIRST + 1) as usize;
+
+/// How a load or store is typed, in three bytes (a [`Sig`] takes 20 on a 32-bit target).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct MemoryOp {
+    /// The type byte of the value loaded or stored.
+    pub ty: u8,
+    /// log2 of its natural alignment.
+    pub natural: u8,
+    /// A store (else a load).
+    pub store: bool,
+}
+
+impl MemoryOp {
+    const fn of(sig: Sig) -> MemoryOp {
+        match sig {
+            Sig::Load(t, a) => MemoryOp {
+                ty: t as u8,
+                natural: a as u8,
+                store: false,
+            },
+            Sig::Store(t, a) => MemoryOp {
+                ty: t as u8,
+                natural: a as u8,
+                store: true,
+            },
+            _ => panic!("not a load or store"),
+        }
+    }
+}
+
+/// The typing of load or store opcode `code` (None for any other byte).
+pub(crate) fn memory_op(code: u8) -> Option<MemoryOp> {
+    MEMORY_OPS
+        .get(code.wrapping_sub(MEMORY_FIRST) as usize)
+        .copied()
+}
+
+const fn unary_of(sig: Sig) -> u16 {
+    match sig {
+        Sig::Simple(&[p], &[r]) => p as u16 | (r as u16) << 8,
+        _ => 0,
+    }
+}
+
+/// The parameter and result types of the `0xFC`-prefixed instruction `sub` if it has one
+/// of each and a fixed signature (the saturating truncations), else None.
+pub(crate) fn fc_unary(sub: u32) -> Option<(u8, u8)> {
+    match FC_UNARY.get(sub as usize) {
+        Some(&t) if t != 0 => Some((t as u8, (t >> 8) as u8)),
+        _ => None,
+    }
+}
+
+/// [`SKIPS`] of a byte that is no single-byte opcode (the `0xFC` prefix included).
+const NOT_AN_OPCODE: u8 = 0xff;
+
+/// An instruction's immediates' kinds in a byte: the first in the low four bits, the
+/// second in the high four, 0 where there is none (no instruction has more than two).
+const fn pack_kinds(kinds: &[ImmKind]) -> u8 {
+    assert!(kinds.len() <= 2);
+    let mut packed = 0;
+    let mut i = 0;
+    while i < kinds.len() {
+        packed |= (kinds[i] as u8) << (4 * i);
+        i += 1;
+    }
+    packed
+}
+
+/// Whether `code` is a single-byte opcode (not a prefix, not fused).
+pub(crate) fn is_opcode(code: u8) -> bool {
+    SKIPS[code as usize] != NOT_AN_OPCODE
+}
+
+/// Reads past one instruction, checking its encoding only (the same checks as
+/// [`Instr::read_with`], whose [`Instr`] it does not build): its opcode, the first of its
+/// sequence for a fused one, and a `br_table`'s number of targets (0 for the others).
+/// For the passes that count side-table entries by decoding alone.
+pub(crate) fn skip_instr(r: &mut Reader<'_>, fused: bool) -> Result<(u8, u32)> {
+    const U32: u8 = ImmKind::U32 as u8;
+    const I32: u8 = ImmKind::I32 as u8;
+    const I64: u8 = ImmKind::I64 as u8;
+    const BLOCK_TYPE: u8 = ImmKind::BlockType as u8;
+    const MEM_ARG: u8 = ImmKind::MemArg as u8;
+    const IEEE32: u8 = ImmKind::Ieee32 as u8;
+    const IEEE64: u8 = ImmKind::Ieee64 as u8;
+    const ZERO: u8 = ImmKind::Zero as u8;
+    const REF_TYPE: u8 = ImmKind::RefType as u8;
+    const BR_TABLE: u8 = ImmKind::BrTable as u8;
+    const SELECT_TYPE: u8 = ImmKind::SelectType as u8;
+    let at = r.pos();
+    let mut code = r.u8()?;
+    if fused {
+        code = super::fused::unfuse_checked(code, at, r.rest())?;
+    }
+    let kinds = match code {
+        op::PREFIX_FC => FC_SKIPS.get(r.u32()? as usize).copied(),
+        _ => SKIPS.get(code as usize).copied(),
+    };
+    let kinds = match kinds {
+        Some(k) if k != NOT_AN_OPCODE => k,
+        _ => return Err(Error::new(ErrorKind::UnknownOpcode, at)),
+    };
+    let mut targets = 0;
+    for kind in [kinds & 0xf, kinds >> 4] {
+        match kind {
+            U32 => r.u32().map(drop)?,
+            I32 => r.i32().map(drop)?,
+            I64 => r.i64().map(drop)?,
+            BLOCK_TYPE => BlockType::read(r).map(drop)?,
+            MEM_ARG => MemArg::read(r).map(drop)?,
+            IEEE32 => r.fixed_u32().map(drop)?,
+            IEEE64 => r.fixed_u64().map(drop)?,
+            ZERO => Zero::read(r).map(drop)?,
+            REF_TYPE => super::types::read_reftype(r).map(drop)?,
+            BR_TABLE => targets = BrTable::read(r)?.count,
+            SELECT_TYPE => SelectType::read(r).map(drop)?,
+            _ => {}
+        }
+    }
+    Ok((code, targets))
+}
+
+/// One instruction of a constant expression (spec 3.3.10), as the validator and the store
+/// read them: the instructions a constant expression may hold, `end`, and [`Other`] for
+/// any other opcode, whose immediates are not read. Decoding these does not link the
+/// decoder of every instruction ([`Instr::read`]) into the runtime.
+///
+/// [`Other`]: ConstInstr::Other
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ConstInstr {
+    End,
+    I32Const(i32),
+    I64Const(i64),
+    F32Const(u32),
+    F64Const(u64),
+    RefNull(ValType),
+    RefFunc(u32),
+    GlobalGet(u32),
+    /// An instruction that is not constant.
+    Other,
+}
+
+impl ConstInstr {
+    /// Reads one; a byte that is no opcode is [`ErrorKind::UnknownOpcode`], as in
+    /// [`Instr::read`].
+    pub(crate) fn read(r: &mut Reader<'_>) -> Result<ConstInstr> {
+        let at = r.pos();
+        let code = r.u8()?;
+        Ok(match code {
+            op::End => ConstInstr::End,
+            op::I32Const => ConstInstr::I32Const(r.i32()?),
+            op::I64Const => ConstInstr::I64Const(r.i64()?),
+            op::F32Const => ConstInstr::F32Const(r.fixed_u32()?),
+            op::F64Const => ConstInstr::F64Const(r.fixed_u64()?),
+            op::RefNull => ConstInstr::RefNull(super::types::read_reftype(r)?),
+            op::RefFunc => ConstInstr::RefFunc(r.u32()?),
+            op::GlobalGet => ConstInstr::GlobalGet(r.u32()?),
+            op::PREFIX_FC if (r.u32()? as usize) < FC_SKIPS.len() => ConstInstr::Other,
+            _ if is_opcode(code) => ConstInstr::Other,
+            _ => return Err(Error::new(ErrorKind::UnknownOpcode, at)),
+        })
+    }
 }
 
 /// [`SIMPLE_OPS`] stored as an index per opcode into a list of the distinct signatures:
@@ -549,7 +791,7 @@ impl SimpleOp {
 }
 
 /// The single-byte opcodes of instructions that compute on floats (see [`computes_float`]).
-const fn float_opcode(code: u8) -> bool {
+pub(crate) const fn float_opcode(code: u8) -> bool {
     matches!(code, 0x5b..=0x66 | 0x8b..=0xa6 | 0xa8..=0xab | 0xae..=0xbb)
 }
 
@@ -585,6 +827,8 @@ pub fn computes_float(opcode: u8, instr: &Instr) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::vec;
+    use std::vec::Vec;
 
     fn decode(b: &[u8]) -> Result<Instr> {
         Instr::read(&mut Reader::new(b))
@@ -626,6 +870,122 @@ mod tests {
             floats += computes_float(op::PREFIX_FC, &i) as u32;
         }
         assert_eq!(floats, 58 + 8);
+    }
+
+    /// Instruction encodings to compare the decoders on: every opcode byte and every
+    /// `0xFC` second part, followed by byte strings that give each kind of immediate a
+    /// valid value, a multi-byte one, an invalid one or none at all (truncated).
+    fn samples() -> Vec<Vec<u8>> {
+        let tails: [&[u8]; 8] = [
+            &[],
+            &[0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+            &[0x7f, 0x40, 0x01, 2, 3, 4, 5, 6, 7, 8],
+            &[0x85, 0x80, 0x80, 0x80, 0x00, 0x02, 0x0b, 0x01, 9, 9],
+            &[0x02, 0x01, 0x00, 0x03, 0x70, 0, 0, 0, 0, 0],
+            &[0x01, 0x7f, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00],
+            &[0xff, 0xff, 0xff, 0xff, 0x7f, 0, 0, 0, 0, 0],
+            &[0x80],
+        ];
+        let mut out = Vec::new();
+        for b in 0..=255u8 {
+            for t in tails {
+                let mut v = vec![b];
+                v.extend_from_slice(t);
+                out.push(v);
+                if b == op::PREFIX_FC {
+                    for sub in 0..=18u8 {
+                        let mut v = vec![b, sub];
+                        v.extend_from_slice(t);
+                        out.push(v);
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn skip_instr_reads_what_the_decoder_reads() {
+        for bytes in samples() {
+            for fused in [false, true] {
+                let (mut a, mut b) = (Reader::new(&bytes), Reader::new(&bytes));
+                let decoded = Instr::read_with(&mut a, fused);
+                let skipped = skip_instr(&mut b, fused);
+                match (decoded, skipped) {
+                    (Ok(i), Ok((_, targets))) => {
+                        assert_eq!(a.pos(), b.pos(), "{bytes:02x?}");
+                        let want = match i {
+                            Instr::BrTable { table } => table.count,
+                            _ => 0,
+                        };
+                        assert_eq!(targets, want, "{bytes:02x?}");
+                    }
+                    (Err(e), Err(f)) => assert_eq!(e, f, "{bytes:02x?}"),
+                    (d, k) => panic!("{bytes:02x?}: decoder {d:?}, skip {k:?}"),
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn const_instrs_are_what_the_decoder_reads() {
+        for bytes in samples() {
+            let (mut a, mut b) = (Reader::new(&bytes), Reader::new(&bytes));
+            let want = Instr::read(&mut a).map(|i| match i {
+                Instr::End {} => ConstInstr::End,
+                Instr::I32Const { value } => ConstInstr::I32Const(value),
+                Instr::I64Const { value } => ConstInstr::I64Const(value),
+                Instr::F32Const { value } => ConstInstr::F32Const(value.0),
+                Instr::F64Const { value } => ConstInstr::F64Const(value.0),
+                Instr::RefNull { ty } => ConstInstr::RefNull(ty.0),
+                Instr::RefFunc { func } => ConstInstr::RefFunc(func),
+                Instr::GlobalGet { global } => ConstInstr::GlobalGet(global),
+                _ => ConstInstr::Other,
+            });
+            let got = ConstInstr::read(&mut b);
+            match (want, got) {
+                // The immediates of an instruction that is not constant are not read, so
+                // bad ones are not reported (the expression is rejected as not constant).
+                (Ok(ConstInstr::Other), Ok(ConstInstr::Other)) => {}
+                (Err(_), Ok(ConstInstr::Other)) => {
+                    assert!(bytes[0] == op::PREFIX_FC || is_opcode(bytes[0]));
+                }
+                (Ok(w), Ok(g)) => {
+                    assert_eq!(w, g, "{bytes:02x?}");
+                    assert_eq!(a.pos(), b.pos(), "{bytes:02x?}");
+                }
+                (Err(e), Err(f)) => assert_eq!(e, f, "{bytes:02x?}"),
+                (w, g) => panic!("{bytes:02x?}: decoder {w:?}, const {g:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn memory_and_prefixed_tables_agree_with_the_signatures() {
+        for b in 0..=255u8 {
+            let bytes = [b, 2, 0, 0, 0, 0];
+            let sig = Instr::read(&mut Reader::new(&bytes)).map(|i| i.sig());
+            let want = match sig {
+                Ok(Sig::Load(t, a)) => Some((t as u8, a as u8, false)),
+                Ok(Sig::Store(t, a)) => Some((t as u8, a as u8, true)),
+                _ => None,
+            };
+            let got = memory_op(b).map(|m| (m.ty, m.natural, m.store));
+            assert_eq!(got, want, "{b:#04x}");
+        }
+        for sub in 0..=18u8 {
+            let sig = Instr::read(&mut Reader::new(&[op::PREFIX_FC, sub, 0, 0, 0, 0]));
+            let want = match sig.map(|i| i.sig()) {
+                Ok(Sig::Simple(&[p], &[r])) => Some((p as u8, r as u8)),
+                _ => None,
+            };
+            assert_eq!(fc_unary(sub as u32), want, "0xfc {sub}");
+        }
+        assert_eq!(
+            (0..=18).filter_map(fc_unary).count(),
+            8,
+            "the saturating truncations"
+        );
     }
 
     #[test]

@@ -49,7 +49,7 @@ macro_rules! first_of {
     };
 }
 use crate::binary::opcodes::op;
-use crate::binary::opcodes::Instr;
+use crate::binary::opcodes::ConstInstr;
 use crate::binary::reader::Reader;
 use crate::binary::types::{FuncType, ValType};
 use crate::error::{Error, ErrorKind, Result};
@@ -2180,7 +2180,7 @@ fn data_bytes<'wasm>(module: &Module<'wasm, '_>, d: u32) -> &'wasm [u8] {
             r.u32()?;
         }
         if flags != 1 {
-            while !matches!(Instr::read(&mut r)?, Instr::End {}) {}
+            while ConstInstr::read(&mut r)? != ConstInstr::End {}
         }
         let len = r.count()?;
         r.bytes(len)

@@ -12,7 +12,7 @@
 //!   one slot per element of capacity);
 //! - a memory is the slot that owns its buffer.
 
-use crate::binary::opcodes::Instr;
+use crate::binary::opcodes::ConstInstr;
 use crate::binary::reader::Reader;
 use crate::binary::sections::SectionId;
 use crate::binary::types::{ExternKind, FuncType, GlobalType, MemType, TableType, ValType};
@@ -610,7 +610,7 @@ fn new_memory(ty: MemType, buffer: &mut [u8]) -> Result<Memory<'_>> {
 
 fn skip_expr(r: &mut Reader<'_>) -> Result<()> {
     loop {
-        if let Instr::End {} = Instr::read(r)? {
+        if let ConstInstr::End = ConstInstr::read(r)? {
             return Ok(());
         }
     }
@@ -674,14 +674,14 @@ pub(crate) fn const_value(
     at: usize,
 ) -> Result<u64> {
     let mut r = Reader::at(module.bytes(), at, module.bytes().len());
-    Ok(match Instr::read(&mut r)? {
-        Instr::I32Const { value } => value as u32 as u64,
-        Instr::I64Const { value } => value as u64,
-        Instr::F32Const { value } => value.0 as u64,
-        Instr::F64Const { value } => value.0,
-        Instr::RefNull { .. } => 0,
-        Instr::RefFunc { func } => FuncRef { slot, func }.to_bits(),
-        Instr::GlobalGet { global } => arena
+    Ok(match ConstInstr::read(&mut r)? {
+        ConstInstr::I32Const(value) => value as u32 as u64,
+        ConstInstr::I64Const(value) => value as u64,
+        ConstInstr::F32Const(bits) => bits as u64,
+        ConstInstr::F64Const(bits) => bits,
+        ConstInstr::RefNull(_) => 0,
+        ConstInstr::RefFunc(func) => FuncRef { slot, func }.to_bits(),
+        ConstInstr::GlobalGet(global) => arena
             .get(info.globals as usize + global as usize)
             .and_then(|&cell| arena.get(cell as usize))
             .copied()

@@ -7,18 +7,25 @@
 //! the value-stack frame the interpreter will build, so one limit
 //! ([`crate::Limits::max_function_slots`]) bounds both.
 //!
-//! The instructions rustc emits most (locals, `i32.const`, fixed-signature arithmetic:
-//! three quarters of the bench module's) are typed straight from their bytes; the rest are
-//! decoded into an [`Instr`] and typed by the spec's rules for it. The top frame's height
-//! and reachability are kept unpacked, as every pop reads them.
+//! Every instruction is typed straight from its bytes, reading its immediates as it goes:
+//! the fixed-signature ones without immediates from a table by opcode, loads and stores
+//! from another, the rest by the spec's rules for each opcode. No [`Instr`] is built, so
+//! the decoder of every instruction is not linked into firmware (2.2 KB of flash at
+//! opt-level `z`). The top frame's height and reachability are kept unpacked, as every pop
+//! reads them.
+//!
+//! [`Instr`]: crate::binary::opcodes::Instr
 //!
 //! Side-table emission (see [`crate::module::side_table`]): a branch to a `loop` knows its
 //! target at once; a branch forward waits in a chain threaded through the pending entries'
 //! target fields, and the chain is patched when the label's `end` is reached.
 
 use super::Ctx;
-use crate::binary::opcodes::{op, simple_op, Instr, Sig, SimpleOp};
+use crate::binary::fused;
+use crate::binary::opcodes::{fc_unary, memory_op, op, simple_op, SimpleOp};
+use crate::binary::opcodes::{op::fc, BrTable, Immediate, SelectType, Zero};
 use crate::binary::reader::Reader;
+use crate::binary::types::{read_reftype, MemArg};
 use crate::binary::types::{BlockType, FuncType, ValType};
 use crate::error::{Error, ErrorKind, Result};
 use crate::module::side_table::{SideEntry, SideTable, WIDE};
@@ -368,9 +375,11 @@ impl<'c, 'wasm, 'a, 'd> FuncValidator<'c, 'wasm, 'a, 'd> {
         self.push_frame(Kind::Func, BlockType::Func(FUNC_BODY), 0, r.pos())?;
         while self.n_frames > 0 {
             let at = r.pos();
-            // The most frequent instructions (locals and `i32.const` are over half of
-            // rustc's output, fixed-signature arithmetic a fifth) are typed straight from
-            // their bytes; the rest are decoded into an `Instr` first.
+            // Every instruction is typed straight from its bytes, reading its immediates
+            // as it goes, without first decoding it into an `Instr` (the decoder of every
+            // instruction is not linked into the runtime). Fixed-signature instructions
+            // without immediates (a fifth of rustc's output) come from a table, then the
+            // locals and `i32.const` (over half of it).
             let code = r.peek()?;
             let simple = simple_op(code);
             if simple != SimpleOp::NONE {
@@ -378,27 +387,25 @@ impl<'c, 'wasm, 'a, 'd> FuncValidator<'c, 'wasm, 'a, 'd> {
                 self.simple(simple, at)?;
                 continue;
             }
+            r.u8()?;
+            // A fused opcode is checked against the bytes after it, then validated as the
+            // first instruction of its sequence (`binary::fused`).
+            let code = if self.ctx.fused {
+                fused::unfuse_checked(code, at, r.rest())?
+            } else {
+                code
+            };
             match code {
                 op::LocalGet | op::LocalSet | op::LocalTee => {
-                    r.u8()?;
                     let local = r.u32()?;
                     self.local_access(code, local, at)?;
-                    continue;
                 }
                 op::I32Const => {
-                    r.u8()?;
                     r.i32()?;
                     self.push(ValType::I32, at)?;
-                    continue;
                 }
-                _ => {}
+                _ => self.instr(code, at, r)?,
             }
-            let instr = Instr::read_with(r, self.ctx.fused)?;
-            #[cfg(not(feature = "float"))]
-            if crate::binary::opcodes::computes_float(code, &instr) {
-                return Err(Error::new(ErrorKind::FloatUnsupported, at));
-            }
-            self.instr(instr, at, r)?;
         }
         if !r.is_empty() {
             return Err(Error::new(ErrorKind::BadFunctionEnd, r.pos()));
@@ -809,64 +816,46 @@ impl<'c, 'wasm, 'a, 'd> FuncValidator<'c, 'wasm, 'a, 'd> {
         }
     }
 
-    fn instr(&mut self, instr: Instr, at: usize, r: &Reader<'wasm>) -> Result<()> {
+    /// Types the instruction of opcode `code` at `at`, reading its immediates from `r`
+    /// (just past the opcode byte). Spec 3.3 and the algorithm of its appendix A.3.
+    fn instr(&mut self, code: u8, at: usize, r: &mut Reader<'wasm>) -> Result<()> {
         use ValType::*;
-        match instr.sig() {
-            Sig::Simple(params, results) => {
-                for &p in params.iter().rev() {
-                    self.pop(p, at)?;
-                }
-                for &t in results {
-                    self.push(t, at)?;
-                }
-                return Ok(());
-            }
-            Sig::Load(t, natural) | Sig::Store(t, natural) => {
-                let m = match instr {
-                    Instr::I32Load { m }
-                    | Instr::I64Load { m }
-                    | Instr::F32Load { m }
-                    | Instr::F64Load { m } => m,
-                    Instr::I32Load8S { m } | Instr::I32Load8U { m } | Instr::I32Load16S { m } => m,
-                    Instr::I32Load16U { m } | Instr::I64Load8S { m } | Instr::I64Load8U { m } => m,
-                    Instr::I64Load16S { m } | Instr::I64Load16U { m } | Instr::I64Load32S { m } => {
-                        m
-                    }
-                    Instr::I64Load32U { m } | Instr::I32Store { m } | Instr::I64Store { m } => m,
-                    Instr::F32Store { m } | Instr::F64Store { m } | Instr::I32Store8 { m } => m,
-                    Instr::I32Store16 { m } | Instr::I64Store8 { m } | Instr::I64Store16 { m } => m,
-                    Instr::I64Store32 { m } => m,
-                    _ => return Err(Error::new(ErrorKind::UnknownOpcode, at)),
-                };
-                self.mem(at)?;
-                if m.align > natural {
-                    return Err(Error::new(ErrorKind::BadAlignment, at));
-                }
-                if let Sig::Load(..) = instr.sig() {
-                    self.pop(I32, at)?;
-                    self.push(t, at)?;
-                } else {
-                    self.pop(t, at)?;
-                    self.pop(I32, at)?;
-                }
-                return Ok(());
-            }
-            Sig::Special => {}
+        #[cfg(not(feature = "float"))]
+        if crate::binary::opcodes::float_opcode(code) {
+            return Err(Error::new(ErrorKind::FloatUnsupported, at));
         }
-        match instr {
-            Instr::Unreachable {} => self.set_unreachable(at)?,
-            Instr::Block { ty } => {
+        if let Some(mop) = memory_op(code) {
+            let m = MemArg::read(r)?;
+            self.mem(at)?;
+            if m.align > mop.natural as u32 {
+                return Err(Error::new(ErrorKind::BadAlignment, at));
+            }
+            if mop.store {
+                self.pop_byte(mop.ty, at)?;
+                self.pop(I32, at)?;
+            } else {
+                self.pop(I32, at)?;
+                self.push_slot(mop.ty, at)?;
+            }
+            return Ok(());
+        }
+        match code {
+            op::Unreachable => self.set_unreachable(at)?,
+            op::Block => {
+                let ty = BlockType::read(r)?;
                 let sig = self.instr_block_sig(ty, at)?;
                 self.pop_all(sig.params, at)?;
                 self.push_frame(Kind::Block, ty, 0, at)?;
             }
-            Instr::Loop { ty } => {
+            op::Loop => {
+                let ty = BlockType::read(r)?;
                 let sig = self.instr_block_sig(ty, at)?;
                 self.pop_all(sig.params, at)?;
                 let body = (r.pos() - self.code_start) as u32;
                 self.push_frame(Kind::Loop, ty, body, at)?;
             }
-            Instr::If { ty } => {
+            op::If => {
+                let ty = BlockType::read(r)?;
                 self.pop(I32, at)?;
                 let sig = self.instr_block_sig(ty, at)?;
                 self.pop_all(sig.params, at)?;
@@ -875,7 +864,7 @@ impl<'c, 'wasm, 'a, 'd> FuncValidator<'c, 'wasm, 'a, 'd> {
                 self.reserve_if(at)?;
                 self.push_frame(Kind::If, ty, entry_idx, at)?;
             }
-            Instr::Else {} => {
+            op::Else => {
                 let f = self.top(at)?;
                 if f.kind != Kind::If {
                     return Err(Error::new(ErrorKind::TypeMismatch, at));
@@ -896,7 +885,7 @@ impl<'c, 'wasm, 'a, 'd> FuncValidator<'c, 'wasm, 'a, 'd> {
                 self.enter(&ef);
                 self.push_all(sig.params, at)?;
             }
-            Instr::End {} => {
+            op::End => {
                 let f = self.top(at)?;
                 if f.kind == Kind::If {
                     // An `if` without `else` behaves as if its else-arm were empty, which
@@ -923,7 +912,8 @@ impl<'c, 'wasm, 'a, 'd> FuncValidator<'c, 'wasm, 'a, 'd> {
                     self.push_all(sig.results, at)?;
                 }
             }
-            Instr::Br { label } => {
+            op::Br => {
+                let label = r.u32()?;
                 let f = self.label(label, at)?;
                 let types = self.label_types(&f, at)?;
                 self.pop_all(types, at)?;
@@ -931,7 +921,8 @@ impl<'c, 'wasm, 'a, 'd> FuncValidator<'c, 'wasm, 'a, 'd> {
                 self.emit_branch(label, at)?;
                 self.set_unreachable(at)?;
             }
-            Instr::BrIf { label } => {
+            op::BrIf => {
+                let label = r.u32()?;
                 self.pop(I32, at)?;
                 let f = self.label(label, at)?;
                 let types = self.label_types(&f, at)?;
@@ -939,7 +930,8 @@ impl<'c, 'wasm, 'a, 'd> FuncValidator<'c, 'wasm, 'a, 'd> {
                 self.push_all(types, at)?;
                 self.emit_branch(label, at)?;
             }
-            Instr::BrTable { table } => {
+            op::BrTable => {
+                let table = BrTable::read(r)?;
                 self.pop(I32, at)?;
                 let mut targets = table.targets(self.bytes);
                 // Read the default first to know the arity every target must share.
@@ -966,12 +958,13 @@ impl<'c, 'wasm, 'a, 'd> FuncValidator<'c, 'wasm, 'a, 'd> {
                 self.emit_branch(default, at)?;
                 self.set_unreachable(at)?;
             }
-            Instr::Return {} => {
+            op::Return => {
                 let results = self.results;
                 self.pop_all(results, at)?;
                 self.set_unreachable(at)?;
             }
-            Instr::Call { func } => {
+            op::Call => {
+                let func = r.u32()?;
                 let ty = self
                     .ctx
                     .func_sig(func)
@@ -979,7 +972,9 @@ impl<'c, 'wasm, 'a, 'd> FuncValidator<'c, 'wasm, 'a, 'd> {
                 self.pop_all(ty.params, at)?;
                 self.push_all(ty.results, at)?;
             }
-            Instr::CallIndirect { ty, table } => {
+            op::CallIndirect => {
+                let ty = r.u32()?;
+                let table = r.u32()?;
                 if self.table(table, at)? != FuncRef {
                     return Err(Error::new(ErrorKind::TypeMismatch, at));
                 }
@@ -991,10 +986,10 @@ impl<'c, 'wasm, 'a, 'd> FuncValidator<'c, 'wasm, 'a, 'd> {
                 self.pop_all(sig.params, at)?;
                 self.push_all(sig.results, at)?;
             }
-            Instr::Drop {} => {
+            op::Drop => {
                 self.pop_any(at)?;
             }
-            Instr::Select {} => {
+            op::Select => {
                 self.pop(I32, at)?;
                 let t1 = self.pop_any(at)?;
                 let t2 = self.pop_any(at)?;
@@ -1008,7 +1003,8 @@ impl<'c, 'wasm, 'a, 'd> FuncValidator<'c, 'wasm, 'a, 'd> {
                 }
                 self.push_slot(if t1 == UNKNOWN { t2 } else { t1 }, at)?;
             }
-            Instr::SelectT { ty } => {
+            op::SelectT => {
+                let ty = SelectType::read(r)?;
                 let t = match (ty.count, ty.ty) {
                     (1, Some(t)) => t,
                     _ => return Err(Error::new(ErrorKind::BadSelectType, at)),
@@ -1018,17 +1014,16 @@ impl<'c, 'wasm, 'a, 'd> FuncValidator<'c, 'wasm, 'a, 'd> {
                 self.pop(t, at)?;
                 self.push(t, at)?;
             }
-            Instr::LocalGet { local } => self.local_access(op::LocalGet, local, at)?,
-            Instr::LocalSet { local } => self.local_access(op::LocalSet, local, at)?,
-            Instr::LocalTee { local } => self.local_access(op::LocalTee, local, at)?,
-            Instr::GlobalGet { global } => {
+            op::GlobalGet => {
+                let global = r.u32()?;
                 let g = self
                     .ctx
                     .global(global)
                     .ok_or(Error::new(ErrorKind::UnknownGlobal, at))?;
                 self.push(g.ty, at)?;
             }
-            Instr::GlobalSet { global } => {
+            op::GlobalSet => {
+                let global = r.u32()?;
                 let g = self
                     .ctx
                     .global(global)
@@ -1038,31 +1033,51 @@ impl<'c, 'wasm, 'a, 'd> FuncValidator<'c, 'wasm, 'a, 'd> {
                 }
                 self.pop(g.ty, at)?;
             }
-            Instr::TableGet { table } => {
+            op::TableGet => {
+                let table = r.u32()?;
                 let t = self.table(table, at)?;
                 self.pop(I32, at)?;
                 self.push(t, at)?;
             }
-            Instr::TableSet { table } => {
+            op::TableSet => {
+                let table = r.u32()?;
                 let t = self.table(table, at)?;
                 self.pop(t, at)?;
                 self.pop(I32, at)?;
             }
-            Instr::MemorySize { .. } => {
+            op::MemorySize => {
+                Zero::read(r)?;
                 self.mem(at)?;
                 self.push(I32, at)?;
             }
-            Instr::MemoryGrow { .. } => {
+            op::MemoryGrow => {
+                Zero::read(r)?;
                 self.mem(at)?;
                 self.pop(I32, at)?;
                 self.push(I32, at)?;
             }
-            Instr::RefNull { ty } => self.push(ty.0, at)?,
-            Instr::RefIsNull {} => {
+            op::I64Const => {
+                r.i64()?;
+                self.push(I64, at)?;
+            }
+            op::F32Const => {
+                r.fixed_u32()?;
+                self.push(F32, at)?;
+            }
+            op::F64Const => {
+                r.fixed_u64()?;
+                self.push(F64, at)?;
+            }
+            op::RefNull => {
+                let ty = read_reftype(r)?;
+                self.push(ty, at)?;
+            }
+            op::RefIsNull => {
                 self.pop_ref(at)?;
                 self.push(I32, at)?;
             }
-            Instr::RefFunc { func } => {
+            op::RefFunc => {
+                let func = r.u32()?;
                 if func >= self.ctx.funcs {
                     return Err(Error::new(ErrorKind::UnknownFunction, at));
                 }
@@ -1071,17 +1086,45 @@ impl<'c, 'wasm, 'a, 'd> FuncValidator<'c, 'wasm, 'a, 'd> {
                 }
                 self.push(FuncRef, at)?;
             }
-            Instr::MemoryInit { data, .. } => {
+            op::PREFIX_FC => self.prefixed(at, r)?,
+            // The fixed-signature instructions came from their table (`simple_op`), but
+            // for the float ones when the `float` feature is off, rejected above.
+            _ => return Err(Error::new(ErrorKind::UnknownOpcode, at)),
+        }
+        Ok(())
+    }
+
+    /// Types a `0xFC`-prefixed instruction at `at`, `r` just past the prefix byte.
+    fn prefixed(&mut self, at: usize, r: &mut Reader<'wasm>) -> Result<()> {
+        use ValType::*;
+        let sub = r.u32()?;
+        match sub {
+            fc::MemoryInit => {
+                let data = r.u32()?;
+                Zero::read(r)?;
+
                 self.data_count(data, at)?;
                 self.mem(at)?;
                 self.pop_all(&[0x7f, 0x7f, 0x7f], at)?;
             }
-            Instr::DataDrop { data } => self.data_count(data, at)?,
-            Instr::MemoryCopy { .. } | Instr::MemoryFill { .. } => {
+            fc::DataDrop => {
+                let data = r.u32()?;
+                self.data_count(data, at)?;
+            }
+            fc::MemoryCopy => {
+                Zero::read(r)?;
+                Zero::read(r)?;
                 self.mem(at)?;
                 self.pop_all(&[0x7f, 0x7f, 0x7f], at)?;
             }
-            Instr::TableInit { elem, table } => {
+            fc::MemoryFill => {
+                Zero::read(r)?;
+                self.mem(at)?;
+                self.pop_all(&[0x7f, 0x7f, 0x7f], at)?;
+            }
+            fc::TableInit => {
+                let elem = r.u32()?;
+                let table = r.u32()?;
                 let t = self.table(table, at)?;
                 let e = self
                     .ctx
@@ -1092,12 +1135,15 @@ impl<'c, 'wasm, 'a, 'd> FuncValidator<'c, 'wasm, 'a, 'd> {
                 }
                 self.pop_all(&[0x7f, 0x7f, 0x7f], at)?;
             }
-            Instr::ElemDrop { elem } => {
+            fc::ElemDrop => {
+                let elem = r.u32()?;
                 self.ctx
                     .elem_type(elem)
                     .ok_or(Error::new(ErrorKind::UnknownElem, at))?;
             }
-            Instr::TableCopy { dst, src } => {
+            fc::TableCopy => {
+                let dst = r.u32()?;
+                let src = r.u32()?;
                 let d = self.table(dst, at)?;
                 let s = self.table(src, at)?;
                 if d != s {
@@ -1105,24 +1151,36 @@ impl<'c, 'wasm, 'a, 'd> FuncValidator<'c, 'wasm, 'a, 'd> {
                 }
                 self.pop_all(&[0x7f, 0x7f, 0x7f], at)?;
             }
-            Instr::TableGrow { table } => {
+            fc::TableGrow => {
+                let table = r.u32()?;
                 let t = self.table(table, at)?;
                 self.pop(I32, at)?;
                 self.pop(t, at)?;
                 self.push(I32, at)?;
             }
-            Instr::TableSize { table } => {
+            fc::TableSize => {
+                let table = r.u32()?;
                 self.table(table, at)?;
                 self.push(I32, at)?;
             }
-            Instr::TableFill { table } => {
+            fc::TableFill => {
+                let table = r.u32()?;
                 let t = self.table(table, at)?;
                 self.pop(I32, at)?;
                 self.pop(t, at)?;
                 self.pop(I32, at)?;
             }
-            // Every other instruction has a signature in the opcode list.
-            _ => return Err(Error::new(ErrorKind::UnknownOpcode, at)),
+            // The saturating truncations: fixed signatures, from the opcode list.
+            _ => {
+                let Some((param, result)) = fc_unary(sub) else {
+                    return Err(Error::new(ErrorKind::UnknownOpcode, at));
+                };
+                if !cfg!(feature = "float") {
+                    return Err(Error::new(ErrorKind::FloatUnsupported, at));
+                }
+                self.pop_byte(param, at)?;
+                self.push_slot(result, at)?;
+            }
         }
         Ok(())
     }

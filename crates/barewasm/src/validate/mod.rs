@@ -14,7 +14,7 @@ mod heapsort;
 
 use core::cell::Cell;
 
-use crate::binary::opcodes::Instr;
+use crate::binary::opcodes::{op, skip_instr, ConstInstr};
 use crate::binary::reader::Reader;
 use crate::binary::sections::{Range, SectionId, Sections};
 use crate::binary::types::{
@@ -171,7 +171,7 @@ fn skip_const_expr(r: &mut Reader<'_>) -> Result<()> {
         if r.is_empty() {
             return Err(r.err(ErrorKind::UnexpectedEnd));
         }
-        if let Instr::End {} = Instr::read(r)? {
+        if let (op::End, _) = skip_instr(r, false)? {
             return Ok(());
         }
     }
@@ -759,21 +759,22 @@ impl<'wasm> ModuleValidator<'_, 'wasm, '_> {
             if r.is_empty() {
                 return Err(Error::new(ErrorKind::UnexpectedEnd, at));
             }
-            let t = match Instr::read(r)? {
-                Instr::End {} => break,
-                Instr::I32Const { .. } => ValType::I32,
-                Instr::I64Const { .. } => ValType::I64,
-                Instr::F32Const { .. } => ValType::F32,
-                Instr::F64Const { .. } => ValType::F64,
-                Instr::RefNull { ty } => ty.0,
-                Instr::RefFunc { func } => {
+            let mut instr = r.clone();
+            let t = match ConstInstr::read(r)? {
+                ConstInstr::End => break,
+                ConstInstr::I32Const(_) => ValType::I32,
+                ConstInstr::I64Const(_) => ValType::I64,
+                ConstInstr::F32Const(_) => ValType::F32,
+                ConstInstr::F64Const(_) => ValType::F64,
+                ConstInstr::RefNull(t) => t,
+                ConstInstr::RefFunc(func) => {
                     if func >= self.ctx.funcs {
                         return Err(Error::new(ErrorKind::UnknownFunction, at));
                     }
                     self.ctx.declare(func);
                     ValType::FuncRef
                 }
-                Instr::GlobalGet { global } => {
+                ConstInstr::GlobalGet(global) => {
                     let g = match self.ctx.global(global) {
                         Some(g) if global < globals => g,
                         _ => return Err(Error::new(ErrorKind::UnknownGlobal, at)),
@@ -783,7 +784,12 @@ impl<'wasm> ModuleValidator<'_, 'wasm, '_> {
                     }
                     g.ty
                 }
-                _ => return Err(Error::new(ErrorKind::ConstExprRequired, at)),
+                ConstInstr::Other => {
+                    // Decoding comes first (spec 5): a malformed immediate is reported
+                    // as such, before the instruction is found not constant.
+                    skip_instr(&mut instr, false)?;
+                    return Err(Error::new(ErrorKind::ConstExprRequired, at));
+                }
             };
             produced = Some(t);
             count += 1;
@@ -1049,9 +1055,9 @@ fn count_body_entries(mut body: Reader<'_>, s: &Sections) -> Result<usize> {
     }
     let mut entries = 0usize;
     while !body.is_empty() {
-        entries += match Instr::read_with(&mut body, s.fused())? {
-            Instr::If { .. } | Instr::Else {} | Instr::Br { .. } | Instr::BrIf { .. } => 1,
-            Instr::BrTable { table } => table.count as usize + 1,
+        entries += match skip_instr(&mut body, s.fused())? {
+            (op::If | op::Else | op::Br | op::BrIf, _) => 1,
+            (op::BrTable, targets) => targets as usize + 1,
             _ => 0,
         };
     }
