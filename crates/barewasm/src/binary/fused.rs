@@ -263,8 +263,13 @@ const PATTERNS: [u64; TABLE.len()] = {
 /// instruction is then decoded and validated as usual, which checks the immediates'
 /// values and the types.
 fn check(f: &Fused, after: &[u8], at: usize) -> Result<()> {
+    check_code(f.code, after, at)
+}
+
+/// [`check`] by the fused opcode's byte.
+fn check_code(code: u8, after: &[u8], at: usize) -> Result<()> {
     const HIGH: u64 = 0x8080_8080_8080_8080;
-    let p = PATTERNS.get(f.code.wrapping_sub(FIRST) as usize);
+    let p = PATTERNS.get(code.wrapping_sub(FIRST) as usize);
     let p = *p.ok_or(Error::new(ErrorKind::BadFusedInstruction, at))?;
     let len = (p >> 56) as usize;
     if after.len() < len {
@@ -298,12 +303,26 @@ fn check(f: &Fused, after: &[u8], at: usize) -> Result<()> {
 /// it (`after`, from just past the opcode) spell its sequence and gives the opcode of the
 /// sequence's first instruction, which is then validated in its place; any other `code`
 /// unchanged.
+///
+/// It reads the first opcodes from their own array rather than [`TABLE`], which the
+/// runtime then does not link (about 0.5 KB of flash).
 pub(crate) fn unfuse_checked(code: u8, at: usize, after: &[u8]) -> Result<u8> {
-    match lookup(code) {
-        Some(f) => check(f, after, at).map(|()| f.seq[0]),
+    match FIRST_OPS.get(code.wrapping_sub(FIRST) as usize) {
+        Some(&first) => check_code(code, after, at).map(|()| first),
         None => Ok(code),
     }
 }
+
+/// The first opcode of each fused opcode's sequence, by its index from [`FIRST`].
+const FIRST_OPS: [u8; TABLE.len()] = {
+    let mut t = [0; TABLE.len()];
+    let mut i = 0;
+    while i < TABLE.len() {
+        t[i] = TABLE[i].seq[0];
+        i += 1;
+    }
+    t
+};
 
 /// The instruction fused opcode `code`, at `at`, stands for first, read from `r` (just
 /// after the opcode) once the bytes after it are checked to spell its sequence; an
