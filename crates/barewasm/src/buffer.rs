@@ -98,3 +98,66 @@ mod tests {
         }
     }
 }
+
+/// `s.copy_within(src..src + n, dst)`, or None (copying nothing) if either range is not
+/// within `s`.
+///
+/// Not `copy_within` itself: that is a `memmove`, whose Cortex-M4 implementation takes
+/// 1.6 KB of flash. Overlapping ranges are copied instead in pieces no longer than the
+/// distance between them, each piece from a part of `s` disjoint from its destination (a
+/// `memcpy`, which firmware links anyway): front to back when moving down, back to front
+/// when moving up. A copy between ranges a few elements apart therefore takes many small
+/// pieces; ranges apart by at least their length take one.
+#[inline(never)]
+pub(crate) fn copy_within<T: Copy>(s: &mut [T], src: usize, dst: usize, n: usize) -> Option<()> {
+    let fits = |start: usize| start.checked_add(n).is_some_and(|end| end <= s.len());
+    if !fits(src) || !fits(dst) {
+        return None;
+    }
+    let step = src.abs_diff(dst).min(n);
+    let mut done = 0;
+    while done < n && step > 0 {
+        let k = step.min(n - done);
+        if dst < src {
+            // Moving down: the piece at `src + done` lands below it.
+            let (low, high) = s.split_at_mut_checked(src + done)?;
+            let to = low.get_mut(dst + done..dst + done + k)?;
+            to.copy_from_slice(high.get(..k)?);
+        } else {
+            // Moving up: the last piece not yet copied lands above its source.
+            let e = n - done;
+            let (low, high) = s.split_at_mut_checked(dst + e - k)?;
+            let from = low.get(src + e - k..src + e)?;
+            high.get_mut(..k)?.copy_from_slice(from);
+        }
+        done += k;
+    }
+    Some(())
+}
+
+#[cfg(test)]
+mod copy_tests {
+    use super::copy_within;
+
+    /// Against `copy_within` on every pair of ranges of every length in a short slice.
+    #[test]
+    fn copies_like_copy_within() {
+        const LEN: usize = 12;
+        let start: [u16; LEN] = core::array::from_fn(|i| i as u16 + 100);
+        for n in 0..=LEN {
+            for src in 0..=LEN - n {
+                for dst in 0..=LEN - n {
+                    let (mut want, mut got) = (start, start);
+                    want.copy_within(src..src + n, dst);
+                    assert_eq!(copy_within(&mut got, src, dst, n), Some(()));
+                    assert_eq!(got, want, "src {src} dst {dst} n {n}");
+                }
+            }
+        }
+        let mut s = start;
+        assert_eq!(copy_within(&mut s, 8, 0, 5), None);
+        assert_eq!(copy_within(&mut s, 0, 8, 5), None);
+        assert_eq!(copy_within(&mut s, usize::MAX, 0, 2), None);
+        assert_eq!(s, start);
+    }
+}

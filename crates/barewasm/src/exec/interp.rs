@@ -394,19 +394,10 @@ fn word(arena: &[u64], i: usize, at: usize) -> Result<u64> {
     arena.get(i).copied().ok_or(Error::internal(at))
 }
 
-/// `s.copy_within(src..src + n, dst)` for a range the caller has checked; a range out of
-/// bounds (a bug) is [`Error::internal`] instead of a panic.
+/// [`buffer::copy_within`](crate::buffer::copy_within), a range out of bounds (a bug)
+/// being [`Error::internal`].
 fn copy_within<T: Copy>(s: &mut [T], src: usize, dst: usize, n: usize, at: usize) -> Result<()> {
-    let len = s.len();
-    // `copy_within`'s own checks, made first so that its asserts cannot fire. LLVM drops
-    // them at opt-level "s"; at "z" one stays, unreachable after these.
-    match src.checked_add(n) {
-        Some(src_end) if src_end <= len && dst <= len - (src_end - src) => {
-            s.copy_within(src..src_end, dst); // PANIC-SITE
-            Ok(())
-        }
-        _ => Err(Error::internal(at)),
-    }
+    crate::buffer::copy_within(s, src, dst, n).ok_or(Error::internal(at))
 }
 
 fn func_type_of<'wasm>(slots: &[InstanceSlot<'_, 'wasm>], f: FuncRef) -> Option<FuncType<'wasm>> {
@@ -780,7 +771,11 @@ fn execute(
             macro_rules! do_return {
                 () => {{
                     let n = module.type_arity(module.func(func).type_idx).1 as usize;
-                    frame.copy_within(sp - n..sp, 0);
+                    // Down to the frame base, front to back (validated: `n <= sp`). A
+                    // loop, as results are few, and no `memmove` (see `buffer::copy_within`).
+                    for i in 0..n {
+                        unchecked::set(frame, i, unchecked::get(frame, sp - n + i));
+                    }
                     let top = fp + n;
                     depth -= 1;
                     let w = frames.get(depth * FRAME_SLOTS..(depth + 1) * FRAME_SLOTS);
@@ -1803,9 +1798,10 @@ fn wide_branch(wide: &[[u8; 8]], raw: u32, frame: &mut [u64], sp: usize) -> (usi
     // Validation sized the frame for these values; the checks keep a wrong table from
     // panicking.
     let from = sp.saturating_sub(keep);
-    if let (Some(to), true) = (from.checked_sub(drop), sp <= frame.len()) {
-        frame.copy_within(from..sp, to);
-        sp -= drop;
+    if let Some(to) = from.checked_sub(drop) {
+        if copy_within(frame, from, to, keep.min(sp), 0).is_ok() {
+            sp -= drop;
+        }
     }
     (e.target_pc() as usize, e.target_stp() as usize, sp)
 }

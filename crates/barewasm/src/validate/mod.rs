@@ -427,7 +427,7 @@ fn place_side_table(
         }
     }
     let from = n.checked_sub(wide).filter(|&from| main <= from)?;
-    words.copy_within(from..n, main);
+    crate::buffer::copy_within(words, from, main, n - from)?;
     let (used, tail) = words.split_at_mut_checked(main + wide)?;
     let (entries, wide) = used.split_at_mut_checked(main)?;
     // `reverse`, spelt so that it keeps no bounds check at opt-level "z".
