@@ -182,7 +182,8 @@ done
 step "panic sites: none in the runtime's code but the one marked PANIC-SITE"
 # scripts/panic-sites.py: every call to a core panic entry point, by the source line of
 # its check; fails if one is the runtime's and not marked.
-for image in "$images/minimal" "target/flash-z/$target/release/minimal" "$images/programs"; do
+for image in "$images/minimal" "target/flash-z/$target/release/minimal" "$images/programs" \
+  "$nospeed/minimal" "target/flash-z-nofloat-nospeed/$target/release/minimal"; do
   python3 ../scripts/panic-sites.py "$image" || failures=$((failures + 1))
 done
 
