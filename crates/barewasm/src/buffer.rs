@@ -106,8 +106,12 @@ mod tests {
 /// 1.6 KB of flash. Overlapping ranges are copied instead in pieces no longer than the
 /// distance between them, each piece from a part of `s` disjoint from its destination (a
 /// `memcpy`, which firmware links anyway): front to back when moving down, back to front
-/// when moving up. A copy between ranges a few elements apart therefore takes many small
-/// pieces; ranges apart by at least their length take one.
+/// when moving up; ranges apart by at least their length take one piece. Ranges fewer than
+/// [`SHORT_STEP`] elements apart are copied element by element instead.
+/// Below this distance between source and destination, [`copy_within`] copies element by
+/// element.
+const SHORT_STEP: usize = 16;
+
 #[inline(never)]
 pub(crate) fn copy_within<T: Copy>(s: &mut [T], src: usize, dst: usize, n: usize) -> Option<()> {
     let fits = |start: usize| start.checked_add(n).is_some_and(|end| end <= s.len());
@@ -115,6 +119,20 @@ pub(crate) fn copy_within<T: Copy>(s: &mut [T], src: usize, dst: usize, n: usize
         return None;
     }
     let step = src.abs_diff(dst).min(n);
+    if step < SHORT_STEP {
+        // Ranges a few elements apart: element by element, as a piece each would be a
+        // call each.
+        if dst < src {
+            for i in 0..n {
+                *s.get_mut(dst + i)? = *s.get(src + i)?;
+            }
+        } else {
+            for i in (0..n).rev() {
+                *s.get_mut(dst + i)? = *s.get(src + i)?;
+            }
+        }
+        return Some(());
+    }
     let mut done = 0;
     while done < n && step > 0 {
         let k = step.min(n - done);
@@ -139,10 +157,11 @@ pub(crate) fn copy_within<T: Copy>(s: &mut [T], src: usize, dst: usize, n: usize
 mod copy_tests {
     use super::copy_within;
 
-    /// Against `copy_within` on every pair of ranges of every length in a short slice.
+    /// Against `copy_within` on every pair of ranges of every length in a slice long
+    /// enough for both ways of copying.
     #[test]
     fn copies_like_copy_within() {
-        const LEN: usize = 12;
+        const LEN: usize = 40;
         let start: [u16; LEN] = core::array::from_fn(|i| i as u16 + 100);
         for n in 0..=LEN {
             for src in 0..=LEN - n {
@@ -155,8 +174,8 @@ mod copy_tests {
             }
         }
         let mut s = start;
-        assert_eq!(copy_within(&mut s, 8, 0, 5), None);
-        assert_eq!(copy_within(&mut s, 0, 8, 5), None);
+        assert_eq!(copy_within(&mut s, 36, 0, 5), None);
+        assert_eq!(copy_within(&mut s, 0, 36, 5), None);
         assert_eq!(copy_within(&mut s, usize::MAX, 0, 2), None);
         assert_eq!(s, start);
     }
