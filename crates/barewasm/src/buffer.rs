@@ -99,6 +99,10 @@ mod tests {
     }
 }
 
+/// Below this distance between source and destination, [`copy_within`] copies element by
+/// element.
+const SHORT_STEP: usize = 16;
+
 /// `s.copy_within(src..src + n, dst)`, or None (copying nothing) if either range is not
 /// within `s`.
 ///
@@ -108,10 +112,6 @@ mod tests {
 /// `memcpy`, which firmware links anyway): front to back when moving down, back to front
 /// when moving up; ranges apart by at least their length take one piece. Ranges fewer than
 /// [`SHORT_STEP`] elements apart are copied element by element instead.
-/// Below this distance between source and destination, [`copy_within`] copies element by
-/// element.
-const SHORT_STEP: usize = 16;
-
 #[inline(never)]
 pub(crate) fn copy_within<T: Copy>(s: &mut [T], src: usize, dst: usize, n: usize) -> Option<()> {
     let fits = |start: usize| start.checked_add(n).is_some_and(|end| end <= s.len());

@@ -258,16 +258,11 @@ const PATTERNS: [u64; TABLE.len()] = {
     t
 };
 
-/// Checks that `after`, the bytes after fused opcode `f` (at offset `at`), spell its
+/// Checks that `after`, the bytes after fused opcode `code` (at offset `at`), spell its
 /// sequence: each later instruction's opcode, and every immediate of its length. Each
 /// instruction is then decoded and validated as usual, which checks the immediates'
 /// values and the types.
-fn check(f: &Fused, after: &[u8], at: usize) -> Result<()> {
-    check_code(f.code, after, at)
-}
-
-/// [`check`] by the fused opcode's byte.
-fn check_code(code: u8, after: &[u8], at: usize) -> Result<()> {
+fn check(code: u8, after: &[u8], at: usize) -> Result<()> {
     const HIGH: u64 = 0x8080_8080_8080_8080;
     let p = PATTERNS.get(code.wrapping_sub(FIRST) as usize);
     let p = *p.ok_or(Error::new(ErrorKind::BadFusedInstruction, at))?;
@@ -308,7 +303,7 @@ fn check_code(code: u8, after: &[u8], at: usize) -> Result<()> {
 /// runtime then does not link (about 0.5 KB of flash).
 pub(crate) fn unfuse_checked(code: u8, at: usize, after: &[u8]) -> Result<u8> {
     match FIRST_OPS.get(code.wrapping_sub(FIRST) as usize) {
-        Some(&first) => check_code(code, after, at).map(|()| first),
+        Some(&first) => check(code, after, at).map(|()| first),
         None => Ok(code),
     }
 }
@@ -328,19 +323,17 @@ const FIRST_OPS: [u8; TABLE.len()] = {
 /// after the opcode) once the bytes after it are checked to spell its sequence; an
 /// unknown opcode if `code` is none. For [`Instr::read_with`].
 pub(super) fn read_first(code: u8, at: usize, r: &mut Reader<'_>) -> Result<Instr> {
-    let Some(f) = lookup(code) else {
-        return Err(Error::new(ErrorKind::UnknownOpcode, at));
-    };
-    check(f, r.rest(), at)?;
-    Ok(match f.seq[0] {
+    // Called for bytes the decoder does not know: if `code` is no fused opcode either, it
+    // comes back unchanged and is none of these.
+    Ok(match unfuse_checked(code, at, r.rest())? {
         op::LocalGet => Instr::LocalGet { local: r.u32()? },
         op::LocalSet => Instr::LocalSet { local: r.u32()? },
         op::LocalTee => Instr::LocalTee { local: r.u32()? },
         op::Block => Instr::Block {
             ty: BlockType::read(r)?,
         },
-        // The table's check: every first instruction has an immediate, so this is i32.const.
-        _ => Instr::I32Const { value: r.i32()? },
+        op::I32Const => Instr::I32Const { value: r.i32()? },
+        _ => return Err(Error::new(ErrorKind::UnknownOpcode, at)),
     })
 }
 

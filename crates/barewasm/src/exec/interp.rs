@@ -29,6 +29,13 @@ use super::store::{InstanceInfo, InstanceSlot, Memory, Store, HOST_BIT, NO_MAX};
 use super::unchecked;
 use super::value::FuncRef;
 use crate::binary::fused::code as fused_op;
+use crate::binary::opcodes::op;
+use crate::binary::opcodes::ConstInstr;
+use crate::binary::reader::Reader;
+use crate::binary::types::{FuncType, ValType};
+use crate::error::{Error, ErrorKind, Result};
+use crate::module::side_table::{SideEntry, SideTable, COMPACT_PC_BITS, WIDE};
+use crate::module::Module;
 
 /// The opcodes that dispatch to the arm of instruction `$first`: its own, and without the
 /// `speed` feature (and its arms for fused sequences) also the fused opcodes whose sequence
@@ -48,13 +55,6 @@ macro_rules! first_of {
         op::$first $(| fused_op::$fused)*
     };
 }
-use crate::binary::opcodes::op;
-use crate::binary::opcodes::ConstInstr;
-use crate::binary::reader::Reader;
-use crate::binary::types::{FuncType, ValType};
-use crate::error::{Error, ErrorKind, Result};
-use crate::module::side_table::{SideEntry, SideTable, COMPACT_PC_BITS, WIDE};
-use crate::module::Module;
 
 /// How a run of the interpreter ended without a trap.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
