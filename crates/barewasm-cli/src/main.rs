@@ -42,6 +42,9 @@ usage:
                                              resuming after each: same results)
   barewasm wast FILE...                      run spec scripts (.wast); last line is
                                              `N passed, M failed`
+  barewasm explain CODE...                   the error a firmware built without the
+                                             runtime's `messages` feature prints as
+                                             `CATEGORY error CODE`
   barewasm help                              show this text
 
 FILE is a binary module (.wasm) or text format (.wat, .wast); other names are
@@ -412,6 +415,35 @@ fn wast(args: &[OsString]) -> ExitCode {
     ExitCode::from(if failed == 0 { 0 } else { REJECTED })
 }
 
+/// `barewasm explain CODE...`: each code's kind, category and message.
+fn explain(args: &[OsString]) -> ExitCode {
+    if args.is_empty() {
+        return usage_error("explain: no CODE given", false);
+    }
+    for arg in args {
+        let text = arg.to_string_lossy();
+        let kind = text
+            .parse::<usize>()
+            .ok()
+            .and_then(|c| barewasm::ErrorKind::ALL.get(c));
+        let Some(kind) = kind else {
+            let last = barewasm::ErrorKind::ALL.len() - 1;
+            return usage_error(
+                &format!("explain: `{text}` is not an error code (0 to {last})"),
+                false,
+            );
+        };
+        let name = format!("{kind:?}");
+        let name = name.split([' ', '{']).next().unwrap_or_default();
+        out(&format!(
+            "{text}: {} {name}: {}\n",
+            kind.category(),
+            kind.message()
+        ));
+    }
+    ExitCode::SUCCESS
+}
+
 fn main() -> ExitCode {
     let args: Vec<OsString> = std::env::args_os().skip(1).collect();
     let Some(command) = args.first() else {
@@ -427,6 +459,7 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Some("run") => run(rest),
+        Some("explain") => explain(rest),
         Some("wast") => wast(rest),
         _ => usage_error(
             &format!("unknown command `{}`", command.to_string_lossy()),

@@ -321,7 +321,15 @@ fn usage_and_unknown_commands() {
     let o = barewasm(&["--help"]);
     assert_eq!(o.status.code(), Some(0));
     let help = stdout(&o);
-    for word in ["validate", "plan", "--json", "--max-nesting", "run", "wast"] {
+    for word in [
+        "validate",
+        "plan",
+        "--json",
+        "--max-nesting",
+        "run",
+        "wast",
+        "explain",
+    ] {
         assert!(help.contains(word), "help lacks {word}:\n{help}");
     }
 
@@ -337,6 +345,31 @@ fn usage_and_unknown_commands() {
 
     let o = barewasm(&["plan"]);
     assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn explain_turns_codes_back_into_messages() {
+    use barewasm::ErrorKind;
+    let (mismatch, oob) = (
+        ErrorKind::TypeMismatch.code(),
+        ErrorKind::MemoryOutOfBounds.code(),
+    );
+    let o = barewasm(&["explain", &mismatch.to_string(), &oob.to_string()]);
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(
+        stdout(&o),
+        format!(
+            "{mismatch}: invalid TypeMismatch: type mismatch\n\
+             {oob}: trap MemoryOutOfBounds: out of bounds memory access\n"
+        )
+    );
+    let past = ErrorKind::ALL.len().to_string();
+    for bad in [past.as_str(), "x", "-1"] {
+        let o = barewasm(&["explain", bad]);
+        assert_eq!(o.status.code(), Some(2), "{bad}");
+        assert!(stderr(&o).contains("is not an error code"), "{bad}");
+    }
+    assert_eq!(barewasm(&["explain"]).status.code(), Some(2));
 }
 
 // --- a small JSON reader, enough to check the output is well-formed ---

@@ -383,6 +383,51 @@ impl ErrorKind {
     }
 }
 
+/// Numbers the kinds in the order they are declared: [`ErrorKind::code`] and
+/// [`ErrorKind::ALL`]. The match in `code` is exhaustive, so a kind missing from this list
+/// does not compile; a unit test checks that the list keeps the declaration order.
+macro_rules! numbered_kinds {
+    ($($kind:ident $({ $($field:ident: $value:expr),* })?),* $(,)?) => {
+        /// The kinds' codes: each variant's discriminant is its place in the list.
+        #[repr(u8)]
+        #[allow(dead_code)] // only ever cast to its number
+        enum Code { $($kind),* }
+
+        impl ErrorKind {
+            /// Every kind, in the order of their codes ([`ErrorKind::BufferTooSmall`]
+            /// with zero figures): `ALL[k.code() as usize]` is a kind like `k`.
+            pub const ALL: &'static [ErrorKind] = &[$(ErrorKind::$kind $({ $($field: $value),* })?),*];
+
+            /// The kind's number: its place in [`ErrorKind::ALL`]. Without the `messages`
+            /// feature an [`Error`] displays this number in place of the message, and
+            /// `barewasm explain CODE` (the host tool of the same version) gives the
+            /// message back. Codes follow the declaration order, so they can change
+            /// between versions when kinds are added.
+            pub const fn code(self) -> u8 {
+                match self { $(ErrorKind::$kind { .. } => Code::$kind as u8),* }
+            }
+        }
+    };
+}
+
+numbered_kinds! {
+    UnexpectedEnd, BadMagic, UnknownVersion, IntegerTooLong, IntegerTooLarge, UnknownSection,
+    SectionOutOfOrder, SectionSizeMismatch, FunctionCodeMismatch, DataCountMismatch,
+    DataCountMissing, BadValType, BadRefType, BadFuncType, BadExternKind, BadLimitsFlag,
+    BadMutability, UnknownOpcode, ZeroByteExpected, BadUtf8, TooManyLocals, BadSegmentFlags,
+    BadFunctionEnd, ConstExprEnd, BadMemArgFlags, BadPageSizeEncoding, BadSideTable,
+    BadFusedInstruction, TypeMismatch, UnknownType, UnknownFunction, UnknownTable,
+    UnknownMemory, UnknownGlobal, UnknownLocal, UnknownLabel, UnknownElem, UnknownData,
+    ImmutableGlobal, BadAlignment, BadLimits, BadPageSize, MemoryTooLarge, MultipleMemories,
+    DuplicateExport, BadStartFunction, ConstExprRequired, UndeclaredFunctionRef, BadSelectType,
+    OperandStackOverflow, NestingTooDeep, FunctionTooLarge, ImplementationLimit,
+    FloatUnsupported, UnknownImport, IncompatibleImport, Unreachable, IntegerDivideByZero,
+    IntegerOverflow, InvalidConversion, MemoryOutOfBounds, TableOutOfBounds,
+    UninitializedElement, UndefinedElement, IndirectCallTypeMismatch, HostTrap,
+    CallStackExhausted, OutOfFuel, HostCallPending, NotResumable, Internal,
+    BufferTooSmall { which: BufferKind::State, needed: 0, got: 0 }
+}
+
 /// An error with the byte offset in the module where it applies.
 ///
 /// `offset` is the position in the module's bytes for decode and validation errors, and
@@ -465,7 +510,18 @@ impl fmt::Display for Error {
                     "{which} buffer too small: needs {needed} bytes, got {got}"
                 )
             }
+            #[cfg(feature = "messages")]
             kind => write!(f, "{} (at byte offset {:#x})", kind.message(), self.offset),
+            // The messages are about 2.7 KB of flash; the code names one of them.
+            #[cfg(not(feature = "messages"))]
+            kind => write!(
+                f,
+                "{} error {} (at byte offset {:#x})",
+                kind.category(),
+                // As a u32: firmware links u32's formatting anyway, u8's would be 100 B.
+                u32::from(kind.code()),
+                self.offset
+            ),
         }
     }
 }
@@ -505,7 +561,9 @@ mod tests {
         assert_eq!(e.category(), Category::Internal);
         assert_eq!(e.category().name(), "internal");
         assert_eq!(e.offset(), 42);
+        assert!(e.kind().message().contains("barewasm bug"));
         let text = e.to_string();
+        #[cfg(feature = "messages")]
         assert!(text.contains("barewasm bug"), "{text}");
         assert!(text.ends_with("(at byte offset 0x2a)"), "{text}");
         // Not a limit the spec lets a validator impose: a fuzzer that meets it has found
@@ -514,5 +572,67 @@ mod tests {
             e.kind().category(),
             ErrorKind::ImplementationLimit.category()
         );
+    }
+
+    #[test]
+    fn codes_number_the_kinds_in_declaration_order() {
+        extern crate std;
+        use std::borrow::ToOwned;
+        use std::format;
+        use std::vec::Vec;
+        // The variants as this file declares them, against ALL (the macro's list).
+        let src = include_str!("error.rs");
+        let start = src.find("pub enum ErrorKind {").unwrap();
+        let end = start + src[start..].find("\n}\n").unwrap();
+        let declared: Vec<&str> = src[start..end]
+            .lines()
+            .filter_map(|l| l.strip_prefix("    "))
+            .filter(|l| l.starts_with(|c: char| c.is_ascii_uppercase()))
+            .map(|l| l.trim_end_matches([',', ' ', '{']))
+            .collect();
+        let listed: Vec<_> = ErrorKind::ALL
+            .iter()
+            .map(|k| {
+                format!("{k:?}")
+                    .split([' ', '{'])
+                    .next()
+                    .unwrap()
+                    .to_owned()
+            })
+            .collect();
+        assert_eq!(declared, listed);
+        for (i, kind) in ErrorKind::ALL.iter().enumerate() {
+            assert_eq!(kind.code() as usize, i, "{kind:?}");
+        }
+        let full = ErrorKind::BufferTooSmall {
+            which: BufferKind::Memory,
+            needed: 9,
+            got: 1,
+        };
+        assert_eq!(
+            ErrorKind::ALL[full.code() as usize].message(),
+            full.message()
+        );
+    }
+
+    #[test]
+    fn display_gives_the_message_or_the_code() {
+        extern crate std;
+        use std::string::ToString;
+        let e = Error::new(ErrorKind::TypeMismatch, 0x1c);
+        let text = e.to_string();
+        #[cfg(feature = "messages")]
+        assert_eq!(text, "type mismatch (at byte offset 0x1c)");
+        #[cfg(not(feature = "messages"))]
+        assert_eq!(
+            text,
+            std::format!(
+                "invalid error {} (at byte offset 0x1c)",
+                ErrorKind::TypeMismatch.code()
+            )
+        );
+        // The buffer error keeps its figures either way: they are what the host needs.
+        let b = Error::buffer(BufferKind::Stack, 64, 8).to_string();
+        assert_eq!(b, "stack buffer too small: needs 64 bytes, got 8");
     }
 }
