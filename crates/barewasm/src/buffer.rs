@@ -59,7 +59,10 @@ pub(crate) fn take<'a, T>(
         return Err(Error::buffer(which, needed_bytes, got_bytes));
     }
     let taken = core::mem::take(rest);
-    let (a, b) = taken.split_at_mut(n);
+    // Checked again so that no `split_at_mut` (and its panic) is linked.
+    let Some((a, b)) = taken.split_at_mut_checked(n) else {
+        return Err(Error::buffer(which, needed_bytes, got_bytes));
+    };
     *rest = b;
     Ok(a)
 }
@@ -113,7 +116,7 @@ const SHORT_STEP: usize = 16;
 /// when moving up; ranges apart by at least their length take one piece. Ranges fewer than
 /// [`SHORT_STEP`] elements apart are copied element by element instead.
 #[inline(never)]
-pub(crate) fn copy_within<T: Copy>(s: &mut [T], src: usize, dst: usize, n: usize) -> Option<()> {
+pub(crate) fn copy_within(s: &mut [u8], src: usize, dst: usize, n: usize) -> Option<()> {
     let fits = |start: usize| start.checked_add(n).is_some_and(|end| end <= s.len());
     if !fits(src) || !fits(dst) {
         return None;
@@ -153,30 +156,66 @@ pub(crate) fn copy_within<T: Copy>(s: &mut [T], src: usize, dst: usize, n: usize
     Some(())
 }
 
+/// [`copy_within`] on 64-bit words (value stack, state arena, side table), through their
+/// bytes: one copy of the code is linked, not one per element type (280 B at "z"). Words
+/// one apart are thus copied byte by byte; only a branch through a wide side-table entry
+/// and `table.copy` move words that close. None if the ranges are not within `s`.
+pub(crate) fn copy_words_within(s: &mut [u64], src: usize, dst: usize, n: usize) -> Option<()> {
+    const W: usize = core::mem::size_of::<u64>();
+    let bytes: &mut [u8] = bytemuck::cast_slice_mut(s);
+    copy_within(
+        bytes,
+        src.checked_mul(W)?,
+        dst.checked_mul(W)?,
+        n.checked_mul(W)?,
+    )
+}
+
 #[cfg(test)]
 mod copy_tests {
-    use super::copy_within;
+    use super::{copy_within, copy_words_within};
+    use core::fmt::Debug;
 
-    /// Against `copy_within` on every pair of ranges of every length in a slice long
-    /// enough for both ways of copying.
-    #[test]
-    fn copies_like_copy_within() {
-        const LEN: usize = 40;
-        let start: [u16; LEN] = core::array::from_fn(|i| i as u16 + 100);
-        for n in 0..=LEN {
-            for src in 0..=LEN - n {
-                for dst in 0..=LEN - n {
+    type Copy<T> = fn(&mut [T], usize, usize, usize) -> Option<()>;
+
+    /// `copy` against `copy_within` on every pair of ranges of every length in `start`.
+    fn like_copy_within<T: core::marker::Copy + PartialEq + Debug, const N: usize>(
+        start: [T; N],
+        copy: Copy<T>,
+    ) {
+        for n in 0..=N {
+            for src in 0..=N - n {
+                for dst in 0..=N - n {
                     let (mut want, mut got) = (start, start);
                     want.copy_within(src..src + n, dst);
-                    assert_eq!(copy_within(&mut got, src, dst, n), Some(()));
+                    assert_eq!(copy(&mut got, src, dst, n), Some(()));
                     assert_eq!(got, want, "src {src} dst {dst} n {n}");
                 }
             }
         }
+    }
+
+    /// Bytes, in a slice long enough for both ways of copying; out of bounds copies nothing.
+    #[test]
+    fn copies_like_copy_within() {
+        let start: [u8; 40] = core::array::from_fn(|i| i as u8 + 100);
+        like_copy_within(start, copy_within);
         let mut s = start;
         assert_eq!(copy_within(&mut s, 36, 0, 5), None);
         assert_eq!(copy_within(&mut s, 0, 36, 5), None);
         assert_eq!(copy_within(&mut s, usize::MAX, 0, 2), None);
+        assert_eq!(s, start);
+    }
+
+    /// Words move whole; ranges out of bounds, or whose byte offsets overflow, copy nothing.
+    #[test]
+    fn copies_words_like_copy_within() {
+        let start: [u64; 12] = core::array::from_fn(|i| 0x0101_0101_0101_0101 * (i as u64 + 1));
+        like_copy_within(start, copy_words_within);
+        let mut s = start;
+        assert_eq!(copy_words_within(&mut s, 10, 0, 3), None);
+        assert_eq!(copy_words_within(&mut s, usize::MAX / 4, 0, 1), None);
+        assert_eq!(copy_words_within(&mut s, 0, 1, usize::MAX / 4), None);
         assert_eq!(s, start);
     }
 }

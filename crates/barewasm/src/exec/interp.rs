@@ -103,7 +103,11 @@ impl<'a, 'wasm> Store<'a, 'wasm> {
         if args.len() > stack.values.len() {
             return Err(Error::new(ErrorKind::CallStackExhausted, 0));
         }
-        stack.values[..args.len()].copy_from_slice(args);
+        // A copy per value rather than `copy_from_slice`, whose length check would be
+        // one more panic site: the lengths were checked above.
+        for (to, &from) in stack.values.iter_mut().zip(args) {
+            *to = from;
+        }
         stack.pause = Pause::Idle;
         stack.results = 0;
         stack.store = self.id;
@@ -157,7 +161,9 @@ impl<'a, 'wasm> Store<'a, 'wasm> {
             .get_mut(sp..)
             .and_then(|v| v.get_mut(..results.len()));
         let to = to.ok_or(Error::new(ErrorKind::CallStackExhausted, 0))?;
-        to.copy_from_slice(results);
+        for (to, &from) in to.iter_mut().zip(results) {
+            *to = from;
+        }
         stack.regs.sp = sp + results.len();
         stack.pause = Pause::Idle;
         if stack.regs.depth == 0 {
@@ -397,8 +403,13 @@ fn word(arena: &[u64], i: usize, at: usize) -> Result<u64> {
 
 /// [`buffer::copy_within`](crate::buffer::copy_within), a range out of bounds (a bug)
 /// being [`Error::internal`].
-fn copy_within<T: Copy>(s: &mut [T], src: usize, dst: usize, n: usize, at: usize) -> Result<()> {
+fn copy_within(s: &mut [u8], src: usize, dst: usize, n: usize, at: usize) -> Result<()> {
     crate::buffer::copy_within(s, src, dst, n).ok_or(Error::internal(at))
+}
+
+/// [`copy_within`] on words ([`buffer::copy_words_within`](crate::buffer::copy_words_within)).
+fn copy_words(s: &mut [u64], src: usize, dst: usize, n: usize, at: usize) -> Result<()> {
+    crate::buffer::copy_words_within(s, src, dst, n).ok_or(Error::internal(at))
 }
 
 fn func_type_of<'wasm>(slots: &[InstanceSlot<'_, 'wasm>], f: FuncRef) -> Option<FuncType<'wasm>> {
@@ -1800,7 +1811,7 @@ fn wide_branch(wide: &[[u8; 8]], raw: u32, frame: &mut [u64], sp: usize) -> (usi
     // panicking.
     let from = sp.saturating_sub(keep);
     if let Some(to) = from.checked_sub(drop) {
-        if copy_within(frame, from, to, keep.min(sp), 0).is_ok() {
+        if copy_words(frame, from, to, keep.min(sp), 0).is_ok() {
             sp -= drop;
         }
     }
@@ -2100,12 +2111,12 @@ fn prefixed(
             }
             let (s0, d0, n) = (hs + 4 + s as usize, hd + 4 + d as usize, n as usize);
             if d0 <= s0 {
-                let done = bulk(n, fuel, |o, k| copy_within(arena, s0 + o, d0 + o, k, at))?;
+                let done = bulk(n, fuel, |o, k| copy_words(arena, s0 + o, d0 + o, k, at))?;
                 rest!(done, n, [d as usize + done, s as usize + done, n - done]);
             } else {
                 let done = bulk(n, fuel, |o, k| {
                     let e = n - o;
-                    copy_within(arena, s0 + e - k, d0 + e - k, k, at)
+                    copy_words(arena, s0 + e - k, d0 + e - k, k, at)
                 })?;
                 rest!(done, n, [d, s, n - done]);
             }

@@ -427,11 +427,11 @@ fn place_side_table(
         }
     }
     let from = n.checked_sub(wide).filter(|&from| main <= from)?;
-    crate::buffer::copy_within(words, from, main, n - from)?;
+    crate::buffer::copy_words_within(words, from, main, n - from)?;
     let (used, tail) = words.split_at_mut_checked(main + wide)?;
     let (entries, wide) = used.split_at_mut_checked(main)?;
     // `reverse`, spelt so that it keeps no bounds check at opt-level "z".
-    let (front, back) = wide.split_at_mut(wide.len() / 2);
+    let (front, back) = wide.split_at_mut_checked(wide.len() / 2)?;
     for (a, b) in front.iter_mut().zip(back.iter_mut().rev()) {
         core::mem::swap(a, b);
     }
@@ -622,7 +622,7 @@ impl<'wasm> ModuleValidator<'_, 'wasm, '_> {
         for (i, w) in order.iter_mut().enumerate() {
             *w = i as u64;
         }
-        heapsort(order, |a, b| {
+        heapsort(order, &mut |a, b| {
             let (ta, tb) = (ty(a), ty(b));
             (ta.params, ta.results, a).cmp(&(tb.params, tb.results, b))
         });
@@ -858,7 +858,7 @@ impl<'wasm> ModuleValidator<'_, 'wasm, '_> {
             let mut nr = Reader::at(bytes, (w & 0xffff_ffff) as usize, bytes.len());
             nr.name().unwrap_or("")
         };
-        heapsort(names, |a, b| {
+        heapsort(names, &mut |a, b| {
             (a >> 32, name_at(a)).cmp(&(b >> 32, name_at(b)))
         });
         for pair in names.windows(2) {
@@ -959,8 +959,10 @@ impl<'wasm> ModuleValidator<'_, 'wasm, '_> {
             return Err(Error::new(ErrorKind::FunctionCodeMismatch, r.pos()));
         }
         let work: &mut [u32] = bytemuck::cast_slice_mut(work);
-        let (frames, slots) =
-            work.split_at_mut((limits.max_nesting as usize * FRAME_WORDS).min(work.len()));
+        let frames_len = (limits.max_nesting as usize * FRAME_WORDS).min(work.len());
+        let (frames, slots) = work
+            .split_at_mut_checked(frames_len)
+            .ok_or(Error::internal(r.pos()))?;
         let slots: &mut [u8] = bytemuck::cast_slice_mut(slots);
         let slots_len = (limits.max_function_slots as usize).min(slots.len());
         let slots = &mut slots[..slots_len];
