@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Smoke run of every fuzz target (fuzz/, cargo-fuzz on nightly): the committed seeds and
-# regressions replay first, then libFuzzer explores for FUZZ_SECONDS (default 60) each.
+# regressions replay first, then libFuzzer explores for FUZZ_SECONDS (default 45) each.
 # A finding fails the script and leaves the input in fuzz/artifacts/TARGET/.
 #
 #   FUZZ_SECONDS=600 scripts/fuzz-smoke.sh              # longer
@@ -15,7 +15,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../fuzz"
 
-seconds=${FUZZ_SECONDS:-60}
+seconds=${FUZZ_SECONDS:-45}
 seed=${FUZZ_SEED:-1}
 targets=${FUZZ_TARGETS:-"decode_validate validate_oracle execute differential"}
 

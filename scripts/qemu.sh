@@ -55,24 +55,29 @@ for ((i = 1; i < ${#blobs[@]}; i++)); do
 done
 cargo clippy --quiet --release --target thumbv6m-none-eabi -- -D warnings
 cargo build --quiet --release --target thumbv6m-none-eabi
-# The minimal image on a runtime without float instructions and on one without the `speed`
-# feature (both run below), and the flash figures at opt-level "z" as well as the release
-# profile's "s": default features, without `float`, without `speed`, without both.
+# The minimal image on a runtime without float instructions, on one without the `speed`
+# feature, and on the smallest (none of `float`, `speed`, `messages`), all run below; and
+# the flash figures at opt-level "z" as well as the release profile's "s": default
+# features, without `float`, without `speed`, the smallest, and (at "z") without `messages`.
 nofloat=target/nofloat/$target/release
 nospeed=target/nospeed/$target/release
-cargo clippy --quiet --release --no-default-features --features speed --bin minimal --target-dir target/nofloat -- -D warnings
-cargo build --quiet --release --no-default-features --features speed --bin minimal --bin baseline --target-dir target/nofloat
-cargo clippy --quiet --release --no-default-features --features float --bin minimal --bin bench --target-dir target/nospeed -- -D warnings
-cargo build --quiet --release --no-default-features --features float --bin minimal --bin baseline --bin bench --target-dir target/nospeed
-cargo build --quiet --release --no-default-features --bin minimal --bin baseline --target-dir target/nofloat-nospeed
+smallest=target/smallest/$target/release
+cargo clippy --quiet --release --no-default-features --features speed,messages --bin minimal --target-dir target/nofloat -- -D warnings
+cargo build --quiet --release --no-default-features --features speed,messages --bin minimal --bin baseline --target-dir target/nofloat
+cargo clippy --quiet --release --no-default-features --features float,messages --bin minimal --bin bench --target-dir target/nospeed -- -D warnings
+cargo build --quiet --release --no-default-features --features float,messages --bin minimal --bin baseline --bin bench --target-dir target/nospeed
+cargo clippy --quiet --release --no-default-features --bin minimal --bin programs --target-dir target/smallest -- -D warnings
+cargo build --quiet --release --no-default-features --bin minimal --bin baseline --bin programs --target-dir target/smallest
 export CARGO_PROFILE_RELEASE_OPT_LEVEL=z
 cargo build --quiet --release --bin minimal --bin baseline --target-dir target/flash-z
-cargo build --quiet --release --no-default-features --features speed --bin minimal --bin baseline \
+cargo build --quiet --release --no-default-features --features speed,messages --bin minimal --bin baseline \
   --target-dir target/flash-z-nofloat
-cargo build --quiet --release --no-default-features --features float --bin minimal --bin baseline \
+cargo build --quiet --release --no-default-features --features float,messages --bin minimal --bin baseline \
   --target-dir target/flash-z-nospeed
+cargo build --quiet --release --no-default-features --features float,speed --bin minimal --bin baseline \
+  --target-dir target/flash-z-nomessages
 cargo build --quiet --release --no-default-features --bin minimal --bin baseline \
-  --target-dir target/flash-z-nofloat-nospeed
+  --target-dir target/flash-z-smallest
 unset CARGO_PROFILE_RELEASE_OPT_LEVEL
 
 step "build: the minimal image's module on wasmi, tinywasm and wasefire (flash comparison)"
@@ -118,12 +123,18 @@ qemu "$images/baseline" 0 baseline
 qemu "$images/minimal" 0 minimal
 qemu "$nofloat/minimal" 0 minimal nofloat
 qemu "$nospeed/minimal" 0 minimal nospeed
+qemu "$smallest/minimal" 0 minimal smallest
 for p in alloc-baseline wasmi tinywasm wasefire; do
   qemu "$peers/$target/release/$p" 0 "peer-$p"
 done
 qemu "$peers/nofloat/$target/release/wasefire" 0 peer-wasefire nofloat
 
 step "programs: compute kernel, Rust guest, host calls, traps (one QEMU run each)"
+# The programs without floats on the smallest runtime first (their logs are overwritten
+# by the runs below, whose counts the figures take); `traps` prints its errors as codes.
+for p in host traps; do
+  qemu "$smallest/programs" 0 programs "$p"
+done
 qemu "$images/programs" 0 programs none
 for p in kernel guest host traps; do
   qemu "$images/programs" 0 programs "$p"
@@ -183,7 +194,7 @@ step "panic sites: none in the runtime's code but the one marked PANIC-SITE"
 # scripts/panic-sites.py: every call to a core panic entry point, by the source line of
 # its check; fails if one is the runtime's and not marked.
 for image in "$images/minimal" "target/flash-z/$target/release/minimal" "$images/programs" \
-  "$nospeed/minimal" "target/flash-z-nofloat-nospeed/$target/release/minimal"; do
+  "$nospeed/minimal" "$smallest/minimal" "target/flash-z-smallest/$target/release/minimal"; do
   python3 ../scripts/panic-sites.py "$image" || failures=$((failures + 1))
 done
 
@@ -196,11 +207,12 @@ echo "flash: baseline image $base_flash B, minimal image $min_flash B (its modul
 echo "flash: runtime (minimal - baseline - module) $((min_flash - base_flash - hello)) B"
 runtime() { echo $(($(size "$1/minimal") - $(size "$1/baseline") - hello)); }
 echo "flash: runtime without float $(runtime "$nofloat") B, without speed $(runtime "$nospeed") B," \
-  "without both $(runtime "target/nofloat-nospeed/$target/release") B"
+  "smallest (without float, speed and messages) $(runtime "$smallest") B"
 echo "flash: runtime at opt-level z $(runtime "target/flash-z/$target/release") B," \
   "without float $(runtime "target/flash-z-nofloat/$target/release") B," \
   "without speed $(runtime "target/flash-z-nospeed/$target/release") B," \
-  "without both $(runtime "target/flash-z-nofloat-nospeed/$target/release") B"
+  "without messages $(runtime "target/flash-z-nomessages/$target/release") B," \
+  "smallest $(runtime "target/flash-z-smallest/$target/release") B"
 # A peer's runtime: its image - alloc-baseline - its module (wasefire's has its side table).
 peer_module() { find "$peers/$target/release/build" -name "$1" -path '*barewasm-peer-firmware-*' -printf '%s\n' | head -n1; }
 peer() { echo $(($(size "$1/$2") - $(size "$1/alloc-baseline") - $(peer_module "$3"))); }
