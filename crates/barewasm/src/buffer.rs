@@ -178,14 +178,18 @@ mod copy_tests {
 
     type Copy<T> = fn(&mut [T], usize, usize, usize) -> Option<()>;
 
-    /// `copy` against `copy_within` on every pair of ranges of every length in `start`.
+    /// `copy` against `copy_within` on pairs of ranges of every length in `start`: every
+    /// pair natively.
     fn like_copy_within<T: core::marker::Copy + PartialEq + Debug, const N: usize>(
         start: [T; N],
         copy: Copy<T>,
     ) {
+        // Under Miri every third start (86 s for all of them there): distances under and
+        // over SHORT_STEP, both directions, still.
+        let step = if cfg!(miri) { 3 } else { 1 };
         for n in 0..=N {
-            for src in 0..=N - n {
-                for dst in 0..=N - n {
+            for src in (0..=N - n).step_by(step) {
+                for dst in (0..=N - n).step_by(step) {
                     let (mut want, mut got) = (start, start);
                     want.copy_within(src..src + n, dst);
                     assert_eq!(copy(&mut got, src, dst, n), Some(()));
