@@ -102,8 +102,8 @@ mod tests {
     }
 }
 
-/// Below this distance between source and destination, [`copy_within`] copies element by
-/// element.
+/// Below this distance in bytes between source and destination, [`copy_within`] copies
+/// byte by byte.
 const SHORT_STEP: usize = 16;
 
 /// `s.copy_within(src..src + n, dst)`, or None (copying nothing) if either range is not
@@ -114,7 +114,7 @@ const SHORT_STEP: usize = 16;
 /// distance between them, each piece from a part of `s` disjoint from its destination (a
 /// `memcpy`, which firmware links anyway): front to back when moving down, back to front
 /// when moving up; ranges apart by at least their length take one piece. Ranges fewer than
-/// [`SHORT_STEP`] elements apart are copied element by element instead.
+/// [`SHORT_STEP`] bytes apart are copied byte by byte instead.
 #[inline(never)]
 pub(crate) fn copy_within(s: &mut [u8], src: usize, dst: usize, n: usize) -> Option<()> {
     let fits = |start: usize| start.checked_add(n).is_some_and(|end| end <= s.len());
@@ -176,13 +176,13 @@ mod copy_tests {
     use super::{copy_within, copy_words_within};
     use core::fmt::Debug;
 
-    type Copy<T> = fn(&mut [T], usize, usize, usize) -> Option<()>;
+    type CopyFn<T> = fn(&mut [T], usize, usize, usize) -> Option<()>;
 
     /// `copy` against `copy_within` on pairs of ranges of every length in `start`: every
     /// pair natively.
-    fn like_copy_within<T: core::marker::Copy + PartialEq + Debug, const N: usize>(
+    fn like_copy_within<T: Copy + PartialEq + Debug, const N: usize>(
         start: [T; N],
-        copy: Copy<T>,
+        copy: CopyFn<T>,
     ) {
         // Under Miri every third start (86 s for all of them there): distances under and
         // over SHORT_STEP, both directions, still.
