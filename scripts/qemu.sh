@@ -9,7 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../firmware"
 
-step() { printf '\n== %s\n' "$*"; }
+step() { printf '\n== %s [%d s]\n' "$*" "$SECONDS"; }
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 timeout_s=${QEMU_TIMEOUT:-300}
 target=thumbv7em-none-eabihf
