@@ -1225,17 +1225,17 @@ fn execute(
                 #[cfg(feature = "float")]
                 op::F32Ge => fcmp!(f32, u32, |a, b| a >= b),
                 #[cfg(feature = "float")]
-                op::F64Eq => fcmp!(f64, u64, |a, b| a == b),
+                op::F64Eq => fcmp!(f64, u64, |a, b| num::f64_eq(a, b) != 0),
                 #[cfg(feature = "float")]
-                op::F64Ne => fcmp!(f64, u64, |a, b| a != b),
+                op::F64Ne => fcmp!(f64, u64, |a, b| num::f64_ne(a, b) != 0),
                 #[cfg(feature = "float")]
-                op::F64Lt => fcmp!(f64, u64, |a, b| a < b),
+                op::F64Lt => fcmp!(f64, u64, |a, b| num::f64_lt(a, b) != 0),
                 #[cfg(feature = "float")]
-                op::F64Gt => fcmp!(f64, u64, |a, b| a > b),
+                op::F64Gt => fcmp!(f64, u64, |a, b| num::f64_gt(a, b) != 0),
                 #[cfg(feature = "float")]
-                op::F64Le => fcmp!(f64, u64, |a, b| a <= b),
+                op::F64Le => fcmp!(f64, u64, |a, b| num::f64_le(a, b) != 0),
                 #[cfg(feature = "float")]
-                op::F64Ge => fcmp!(f64, u64, |a, b| a >= b),
+                op::F64Ge => fcmp!(f64, u64, |a, b| num::f64_ge(a, b) != 0),
                 op::I32Clz => unop_low!(u32, |a: u32| a.leading_zeros()),
                 op::I32Ctz => unop_low!(u32, |a: u32| a.trailing_zeros()),
                 op::I32Popcnt => unop_low!(u32, |a: u32| a.count_ones()),
@@ -1416,20 +1416,32 @@ fn execute(
                 #[cfg(feature = "float")]
                 op::F32ConvertI32U => unop_low!(u64, |a: u64| (a as u32 as f32).to_bits() as u64),
                 #[cfg(feature = "float")]
-                op::F32ConvertI64S => unop_low!(u64, |a: u64| (a as i64 as f32).to_bits() as u64),
+                op::F32ConvertI64S => unop_low!(u64, |a: u64| num::f32_convert_i64_s(a as i64)
+                    .to_bits()
+                    as u64),
                 #[cfg(feature = "float")]
-                op::F32ConvertI64U => unop_low!(u64, |a: u64| (a as f32).to_bits() as u64),
+                op::F32ConvertI64U => unop_low!(u64, |a: u64| num::f32_convert_i64_u(a as i64)
+                    .to_bits()
+                    as u64),
                 #[cfg(feature = "float")]
                 op::F32DemoteF64 => unop_low!(u64, |a: u64| num::f32_demote_f64(f64::from_bits(a))
                     .to_bits() as u64),
                 #[cfg(feature = "float")]
-                op::F64ConvertI32S => unop!(u64, |a: u64| (a as u32 as i32 as f64).to_bits()),
+                op::F64ConvertI32S => {
+                    unop!(u64, |a: u64| num::f64_convert_i32_s(a as i32).to_bits())
+                }
                 #[cfg(feature = "float")]
-                op::F64ConvertI32U => unop!(u64, |a: u64| (a as u32 as f64).to_bits()),
+                op::F64ConvertI32U => {
+                    unop!(u64, |a: u64| num::f64_convert_i32_u(a as i32).to_bits())
+                }
                 #[cfg(feature = "float")]
-                op::F64ConvertI64S => unop!(u64, |a: u64| (a as i64 as f64).to_bits()),
+                op::F64ConvertI64S => {
+                    unop!(u64, |a: u64| num::f64_convert_i64_s(a as i64).to_bits())
+                }
                 #[cfg(feature = "float")]
-                op::F64ConvertI64U => unop!(u64, |a: u64| (a as f64).to_bits()),
+                op::F64ConvertI64U => {
+                    unop!(u64, |a: u64| num::f64_convert_i64_u(a as i64).to_bits())
+                }
                 #[cfg(feature = "float")]
                 op::F64PromoteF32 => {
                     unop!(u64, |a: u64| num::f64_promote_f32(f32::from_bits(a as u32))
@@ -1969,32 +1981,56 @@ fn prefixed(
         #[cfg(feature = "float")]
         fc::I32TruncSatF64S => {
             let v = unchecked::get(vals, top);
-            unchecked::set(vals, top, f64::from_bits(v) as i32 as u32 as u64);
+            unchecked::set(
+                vals,
+                top,
+                num::i32_trunc_sat_f64_s(f64::from_bits(v)) as u32 as u64,
+            );
         }
         #[cfg(feature = "float")]
         fc::I32TruncSatF64U => {
             let v = unchecked::get(vals, top);
-            unchecked::set(vals, top, f64::from_bits(v) as u32 as u64);
+            unchecked::set(
+                vals,
+                top,
+                num::i32_trunc_sat_f64_u(f64::from_bits(v)) as u32 as u64,
+            );
         }
         #[cfg(feature = "float")]
         fc::I64TruncSatF32S => {
             let v = unchecked::get(vals, top);
-            unchecked::set(vals, top, f32::from_bits(v as u32) as i64 as u64);
+            unchecked::set(
+                vals,
+                top,
+                num::i64_trunc_sat_f32_s(f32::from_bits(v as u32)) as u64,
+            );
         }
         #[cfg(feature = "float")]
         fc::I64TruncSatF32U => {
             let v = unchecked::get(vals, top);
-            unchecked::set(vals, top, f32::from_bits(v as u32) as u64);
+            unchecked::set(
+                vals,
+                top,
+                num::i64_trunc_sat_f32_u(f32::from_bits(v as u32)) as u64,
+            );
         }
         #[cfg(feature = "float")]
         fc::I64TruncSatF64S => {
             let v = unchecked::get(vals, top);
-            unchecked::set(vals, top, f64::from_bits(v) as i64 as u64);
+            unchecked::set(
+                vals,
+                top,
+                num::i64_trunc_sat_f64_s(f64::from_bits(v)) as u64,
+            );
         }
         #[cfg(feature = "float")]
         fc::I64TruncSatF64U => {
             let v = unchecked::get(vals, top);
-            unchecked::set(vals, top, f64::from_bits(v) as u64);
+            unchecked::set(
+                vals,
+                top,
+                num::i64_trunc_sat_f64_u(f64::from_bits(v)) as u64,
+            );
         }
         fc::MemoryInit => {
             let d = imm_u32(code, pc);

@@ -26,9 +26,7 @@
 //! - `ceil`, `floor`, `trunc`, `nearest`, `sqrt`, `min`, `max`, `demote` and `promote`
 //!   handle a NaN operand explicitly: the result is that NaN (for `min`/`max`, the first
 //!   NaN operand) with its quiet bit set. A canonical NaN thus stays canonical and a
-//!   signalling one becomes arithmetic. This is needed because libm's rounding functions
-//!   return a NaN operand unchanged (a signalling NaN would come out of `floor` still
-//!   signalling), and it makes the results deterministic across targets.
+//!   signalling one becomes arithmetic, the same on every target.
 //! - `abs`, `neg`, `copysign` and the reinterpretations only touch bits; the spec defines
 //!   them that way, so NaN payloads (signalling ones too) pass through untouched.
 //!
@@ -38,6 +36,8 @@
 // Built without the `float` feature the interpreter calls only the integer half; the float
 // functions still compile (and their unit tests run) but are not linked.
 #![allow(dead_code)]
+
+use core::cmp::Ordering;
 
 use crate::error::ErrorKind;
 
@@ -363,36 +363,87 @@ pub fn i64_div_s(a: i64, b: i64) -> Result<i64, ErrorKind> {
     } else if a == i64::MIN && b == -1 {
         Err(ErrorKind::IntegerOverflow)
     } else {
-        Ok(a.wrapping_div(b))
+        let (q, _) = div_rem_u64(a.unsigned_abs(), b.unsigned_abs());
+        // Wrapping: |MIN| / 1 is 2^63, which negates back to MIN.
+        Ok(if (a < 0) != (b < 0) {
+            (q as i64).wrapping_neg()
+        } else {
+            q as i64
+        })
     }
 }
 
 /// `i64.div_u`: traps on a zero divisor.
 #[inline]
 pub fn i64_div_u(a: i64, b: i64) -> Result<i64, ErrorKind> {
-    match (a as u64).checked_div(b as u64) {
-        Some(q) => Ok(q as i64),
-        None => Err(ErrorKind::IntegerDivideByZero),
+    if b == 0 {
+        return Err(ErrorKind::IntegerDivideByZero);
     }
+    Ok(div_rem_u64(a as u64, b as u64).0 as i64)
 }
 
-/// `i64.rem_s`: traps on a zero divisor only; `rem_s(i64::MIN, -1)` is 0.
+/// `i64.rem_s`: traps on a zero divisor only; `rem_s(i64::MIN, -1)` is 0. The remainder
+/// has the dividend's sign.
 #[inline]
 pub fn i64_rem_s(a: i64, b: i64) -> Result<i64, ErrorKind> {
     if b == 0 {
-        Err(ErrorKind::IntegerDivideByZero)
-    } else {
-        Ok(a.wrapping_rem(b))
+        return Err(ErrorKind::IntegerDivideByZero);
     }
+    let (_, r) = div_rem_u64(a.unsigned_abs(), b.unsigned_abs());
+    Ok(if a < 0 {
+        (r as i64).wrapping_neg()
+    } else {
+        r as i64
+    })
 }
 
 /// `i64.rem_u`: traps on a zero divisor.
 #[inline]
 pub fn i64_rem_u(a: i64, b: i64) -> Result<i64, ErrorKind> {
-    match (a as u64).checked_rem(b as u64) {
-        Some(r) => Ok(r as i64),
-        None => Err(ErrorKind::IntegerDivideByZero),
+    if b == 0 {
+        return Err(ErrorKind::IntegerDivideByZero);
     }
+    Ok(div_rem_u64(a as u64, b as u64).1 as i64)
+}
+
+/// Quotient and remainder of `n / d`, `d` not zero. A 64-bit target divides natively.
+/// A 32-bit one has at most a 32-bit divider, and Rust's `/` on `u64` links
+/// compiler-builtins' 64-bit division there: 1.2 KB of Cortex-M4 flash (about 2% of the
+/// runtime) for four instructions that real code rarely runs with wide operands. There
+/// operands that fit 32 bits use the hardware divider, and the rest go through
+/// [`div_rem_u64_shift`].
+#[inline]
+fn div_rem_u64(n: u64, d: u64) -> (u64, u64) {
+    if cfg!(target_pointer_width = "64") {
+        (n / d, n % d)
+    } else {
+        div_rem_u64_shift(n, d)
+    }
+}
+
+/// `n / d` and `n % d` (`d` not zero) by shift and subtract: one quotient bit per step,
+/// as many steps as `n` has bits beyond `d`'s (at most 64).
+#[inline(never)]
+fn div_rem_u64_shift(n: u64, d: u64) -> (u64, u64) {
+    if n < d {
+        return (0, n);
+    }
+    if let (Ok(n), Ok(d)) = (u32::try_from(n), u32::try_from(d)) {
+        return ((n / d) as u64, (n % d) as u64);
+    }
+    // n >= d > 0, so d has at least as many leading zeros as n.
+    let shift = d.leading_zeros() - n.leading_zeros();
+    let mut d = d << shift;
+    let (mut q, mut r) = (0u64, n);
+    for _ in 0..=shift {
+        q <<= 1;
+        if r >= d {
+            r -= d;
+            q |= 1;
+        }
+        d >>= 1;
+    }
+    (q, r)
 }
 
 /// `i64.and`
@@ -537,7 +588,7 @@ pub fn f32_ceil(a: f32) -> f32 {
     if a.is_nan() {
         quiet_f32(a)
     } else {
-        libm::ceilf(a)
+        round_f64(a as f64, Rounding::Up) as f32
     }
 }
 
@@ -547,7 +598,7 @@ pub fn f32_floor(a: f32) -> f32 {
     if a.is_nan() {
         quiet_f32(a)
     } else {
-        libm::floorf(a)
+        round_f64(a as f64, Rounding::Down) as f32
     }
 }
 
@@ -557,7 +608,7 @@ pub fn f32_trunc(a: f32) -> f32 {
     if a.is_nan() {
         quiet_f32(a)
     } else {
-        libm::truncf(a)
+        round_f64(a as f64, Rounding::TowardZero) as f32
     }
 }
 
@@ -567,17 +618,23 @@ pub fn f32_nearest(a: f32) -> f32 {
     if a.is_nan() {
         quiet_f32(a)
     } else {
-        libm::rintf(a)
+        round_f64(a as f64, Rounding::HalfEven) as f32
     }
 }
 
 /// `f32.sqrt`: `sqrt(-0.0)` is `-0.0`; negative operands give a canonical NaN.
+///
+/// Computed as [`f64_sqrt`] of the widened operand, rounded once more to f32: the two
+/// roundings give the correctly rounded f32 result because f64 carries more than twice
+/// f32's 24 significant bits plus two (Figueroa, "When is double rounding innocuous?",
+/// SIGNUM Newsletter 30(3), 1995). A negative operand's canonical f64 NaN narrows to the
+/// canonical f32 one.
 #[inline]
 pub fn f32_sqrt(a: f32) -> f32 {
     if a.is_nan() {
         quiet_f32(a)
     } else {
-        libm::sqrtf(a)
+        f64_sqrt(a as f64) as f32
     }
 }
 
@@ -646,6 +703,9 @@ pub fn f32_max(a: f32, b: f32) -> f32 {
 
 const F64_SIGN: u64 = 0x8000_0000_0000_0000;
 const F64_QUIET: u64 = 0x0008_0000_0000_0000;
+/// The positive canonical NaN.
+const CANONICAL_F64: u64 = 0x7ff8_0000_0000_0000;
+const F64_FRACTION: u64 = 0x000f_ffff_ffff_ffff;
 
 /// `nan` with its quiet bit set: canonical stays canonical, anything else becomes arithmetic.
 #[inline]
@@ -653,40 +713,66 @@ fn quiet_f64(nan: f64) -> f64 {
     f64::from_bits(nan.to_bits() | F64_QUIET)
 }
 
+/// Whether `bits` are a NaN's: all exponent bits set and a fraction that is not zero.
+#[inline]
+fn f64_bits_nan(bits: u64) -> bool {
+    bits << 1 > 0xffe0_0000_0000_0000
+}
+
+/// How `a` compares with `b` by value: `None` if either is a NaN, and `-0.0` equals
+/// `0.0`. Integer operations on the bits: on a target without f64 hardware (the
+/// Cortex-M4), Rust's `<` and `==` on f64 call one compiler-builtins routine per
+/// predicate, and the six of them, the saturating casts' range checks and the NaN tests
+/// together came to 0.6 KB of flash.
+#[inline(never)]
+fn f64_order(a: f64, b: f64) -> Option<Ordering> {
+    let (x, y) = (a.to_bits(), b.to_bits());
+    if f64_bits_nan(x) || f64_bits_nan(y) {
+        return None;
+    }
+    if (x | y) << 1 == 0 {
+        return Some(Ordering::Equal); // the two zeros
+    }
+    // Sign and magnitude to two's complement: negative values' magnitude bits flip, so
+    // that larger magnitudes come out smaller.
+    let key = |v: u64| (v ^ ((v as i64 >> 63) as u64 >> 1)) as i64;
+    Some(key(x).cmp(&key(y)))
+}
+
 /// `f64.eq` (0 if either operand is NaN)
 #[inline]
 pub fn f64_eq(a: f64, b: f64) -> i32 {
-    (a == b) as i32
+    matches!(f64_order(a, b), Some(Ordering::Equal)) as i32
 }
 
 /// `f64.ne` (1 if either operand is NaN)
 #[inline]
 pub fn f64_ne(a: f64, b: f64) -> i32 {
-    (a != b) as i32
+    !matches!(f64_order(a, b), Some(Ordering::Equal)) as i32
 }
 
 /// `f64.lt`
 #[inline]
 pub fn f64_lt(a: f64, b: f64) -> i32 {
-    (a < b) as i32
+    matches!(f64_order(a, b), Some(Ordering::Less)) as i32
 }
 
 /// `f64.gt`
 #[inline]
 pub fn f64_gt(a: f64, b: f64) -> i32 {
-    (a > b) as i32
+    matches!(f64_order(a, b), Some(Ordering::Greater)) as i32
 }
 
 /// `f64.le`
 #[inline]
 pub fn f64_le(a: f64, b: f64) -> i32 {
-    (a <= b) as i32
+    matches!(f64_order(a, b), Some(Ordering::Less | Ordering::Equal)) as i32
 }
 
 /// `f64.ge`
 #[inline]
 pub fn f64_ge(a: f64, b: f64) -> i32 {
-    (a >= b) as i32
+    matches!(f64_order(a, b), Some(Ordering::Greater | Ordering::Equal)) as i32
 }
 
 /// `f64.abs`: clears the sign bit, NaN payload untouched.
@@ -710,51 +796,135 @@ pub fn f64_copysign(a: f64, b: f64) -> f64 {
 /// `f64.ceil`
 #[inline]
 pub fn f64_ceil(a: f64) -> f64 {
-    if a.is_nan() {
-        quiet_f64(a)
-    } else {
-        libm::ceil(a)
-    }
+    round_f64(a, Rounding::Up)
 }
 
 /// `f64.floor`
 #[inline]
 pub fn f64_floor(a: f64) -> f64 {
-    if a.is_nan() {
-        quiet_f64(a)
-    } else {
-        libm::floor(a)
-    }
+    round_f64(a, Rounding::Down)
 }
 
 /// `f64.trunc`
 #[inline]
 pub fn f64_trunc(a: f64) -> f64 {
-    if a.is_nan() {
-        quiet_f64(a)
-    } else {
-        libm::trunc(a)
-    }
+    round_f64(a, Rounding::TowardZero)
 }
 
 /// `f64.nearest`: round half to even, keeping the sign of zero results (`-0.5` → `-0.0`).
 #[inline]
 pub fn f64_nearest(a: f64) -> f64 {
-    if a.is_nan() {
-        quiet_f64(a)
-    } else {
-        libm::rint(a)
+    round_f64(a, Rounding::HalfEven)
+}
+
+/// How [`round_f64`] picks an integer.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Rounding {
+    Up,
+    Down,
+    TowardZero,
+    HalfEven,
+}
+
+/// `a` rounded to an integral value, the sign kept (so `-0.5` gives `-0.0` both up and to
+/// nearest) and a NaN quieted. One integer routine on the bits for the four instructions
+/// and both widths (an f32 widens to f64 and narrows back exactly). libm's versions were
+/// a routine per instruction and width, and its `rint` adds, subtracts and compares,
+/// soft-float calls on the Cortex-M4: this is 1.8 KB less flash there at "z".
+#[inline(never)]
+fn round_f64(a: f64, mode: Rounding) -> f64 {
+    let bits = a.to_bits();
+    if f64_bits_nan(bits) {
+        return quiet_f64(a);
     }
+    let sign = bits & F64_SIGN;
+    let biased = ((bits >> 52) & 0x7ff) as u32;
+    if biased >= 1075 {
+        return a; // integral already: |a| >= 2^52, or an infinity
+    }
+    // |a| = m * 2^-shift: the low `shift` bits of m are the fraction.
+    let m = (bits & F64_FRACTION) | 1 << 52;
+    let shift = 1075 - biased;
+    let (int, frac, half) = if shift > 53 {
+        // |a| < 0.5 (a zero or subnormal included): the integer part is 0, and the fraction
+        // is below one half, so only its being non-zero matters.
+        (0, (bits << 1 != 0) as u64, 2)
+    } else {
+        (m >> shift, m & ((1 << shift) - 1), 1 << (shift - 1))
+    };
+    let up = match mode {
+        Rounding::TowardZero => false,
+        Rounding::Up => sign == 0 && frac != 0,
+        Rounding::Down => sign != 0 && frac != 0,
+        Rounding::HalfEven => frac > half || (frac == half && int & 1 == 1),
+    };
+    let int = int + up as u64;
+    if int == 0 {
+        return f64::from_bits(sign);
+    }
+    // Back to a double: int < 2^53 has at most 53 bits, so the conversion is exact.
+    let lz = int.leading_zeros(); // 11 or more
+    let exponent = (1086 - lz) as u64; // 1023 + (63 - lz)
+    f64::from_bits(sign | (exponent << 52) | ((int << (lz - 11)) & F64_FRACTION))
 }
 
 /// `f64.sqrt`: `sqrt(-0.0)` is `-0.0`; negative operands give a canonical NaN.
-#[inline]
+///
+/// Digit by digit: the restoring square-root recurrence, one result bit per step (see
+/// Ercegovac and Lang, *Digital Arithmetic*, 2004, on square root by digit recurrence).
+/// The M4's FPU has no f64 arithmetic, and stable Rust without `std` offers no safe way
+/// to its f32 square root, so libm's routines were software too: this one is 54 short
+/// steps where they take a few wide multiplies, slower but 1.1 KB less Cortex-M4 flash
+/// (2 KB without `speed`), and wasm programs take square roots seldom.
+/// [`f32_sqrt`] goes through it too.
+#[inline(never)]
 pub fn f64_sqrt(a: f64) -> f64 {
-    if a.is_nan() {
-        quiet_f64(a)
-    } else {
-        libm::sqrt(a)
+    let bits = a.to_bits();
+    if f64_bits_nan(bits) {
+        return quiet_f64(a);
     }
+    if bits << 1 == 0 || bits == f64::INFINITY.to_bits() {
+        return a; // sqrt(±0) = ±0, sqrt(+inf) = +inf
+    }
+    if bits & F64_SIGN != 0 {
+        return f64::from_bits(CANONICAL_F64);
+    }
+    // a = m * 2^(e - 52), with m's leading one at bit 52 (subnormals normalised).
+    let (mut m, mut e) = match (bits >> 52) as i32 {
+        0 => {
+            let shift = (bits.leading_zeros() - 11) as i32;
+            (bits << shift, -1022 - shift)
+        }
+        biased => ((bits & F64_FRACTION) | 1 << 52, biased - 1023),
+    };
+    // An even exponent halves exactly; m then lies in [2^52, 2^54).
+    if e & 1 != 0 {
+        m <<= 1;
+        e -= 1;
+    }
+    // q = floor(sqrt(m * 2^54)), in [2^53, 2^54): the 53 result bits and a rounding bit.
+    // Each step brings down the radicand's next two bits (m's, then zeros) into the
+    // remainder r, which stays below 2q + 1 < 2^55.
+    let (mut q, mut r) = (0u64, 0u64);
+    for i in (0..54).rev() {
+        let pair = if i >= 27 {
+            (m >> (2 * (i - 27))) & 3
+        } else {
+            0
+        };
+        r = (r << 2) | pair;
+        let trial = (q << 2) | 1;
+        q <<= 1;
+        if r >= trial {
+            r -= trial;
+            q |= 1;
+        }
+    }
+    // A square root never falls exactly halfway between two doubles, so a set rounding bit
+    // rounds up. The leading one of q >> 1 adds one to the exponent field, and a carry
+    // out of the fraction adds another, as it should. The result is always normal.
+    let exponent = ((e / 2 + 1022) as u64) << 52;
+    f64::from_bits(exponent + (q >> 1) + (q & 1))
 }
 
 /// `f64.add` (a NaN result is an arithmetic NaN, see the module docs)
@@ -784,35 +954,31 @@ pub fn f64_div(a: f64, b: f64) -> f64 {
 /// `f64.min`: NaN if either operand is NaN, and `-0.0` is less than `+0.0`.
 #[inline]
 pub fn f64_min(a: f64, b: f64) -> f64 {
-    if a.is_nan() {
-        quiet_f64(a)
-    } else if b.is_nan() {
-        quiet_f64(b)
-    } else if a < b {
-        a
-    } else if b < a {
-        b
-    } else {
+    match f64_order(a, b) {
+        Some(Ordering::Less) => a,
+        Some(Ordering::Greater) => b,
         // Equal: the bits differ only for +0.0 vs -0.0, and OR-ing them picks -0.0.
-        f64::from_bits(a.to_bits() | b.to_bits())
+        Some(Ordering::Equal) => f64::from_bits(a.to_bits() | b.to_bits()),
+        None => first_nan_f64(a, b),
     }
 }
 
 /// `f64.max`: NaN if either operand is NaN, and `+0.0` is greater than `-0.0`.
 #[inline]
 pub fn f64_max(a: f64, b: f64) -> f64 {
-    if a.is_nan() {
-        quiet_f64(a)
-    } else if b.is_nan() {
-        quiet_f64(b)
-    } else if a > b {
-        a
-    } else if b > a {
-        b
-    } else {
+    match f64_order(a, b) {
+        Some(Ordering::Less) => b,
+        Some(Ordering::Greater) => a,
         // Equal: AND-ing the bits of +0.0 and -0.0 picks +0.0.
-        f64::from_bits(a.to_bits() & b.to_bits())
+        Some(Ordering::Equal) => f64::from_bits(a.to_bits() & b.to_bits()),
+        None => first_nan_f64(a, b),
     }
+}
+
+/// The first NaN of `a` and `b`, quieted: `min` and `max` with a NaN operand.
+#[inline]
+fn first_nan_f64(a: f64, b: f64) -> f64 {
+    quiet_f64(if f64_bits_nan(a.to_bits()) { a } else { b })
 }
 
 // ---------------------------------------------------------------------------------------
@@ -877,65 +1043,89 @@ pub fn i32_trunc_f32_u(a: f32) -> Result<i32, ErrorKind> {
 /// `i32.trunc_f64_s`: valid for -2^31 - 1 < x < 2^31 (so `-2147483648.9` gives `i32::MIN`).
 #[inline]
 pub fn i32_trunc_f64_s(a: f64) -> Result<i32, ErrorKind> {
-    if a > -2147483649.0 && a < 2147483648.0 {
-        Ok(a as i32)
-    } else {
-        Err(trunc_trap(a.is_nan()))
-    }
+    trunc_f64(a, i32::MAX as u64, 1 << 31).map(|v| v as i32)
 }
 
 /// `i32.trunc_f64_u`: valid for -1 < x < 2^32.
 #[inline]
 pub fn i32_trunc_f64_u(a: f64) -> Result<i32, ErrorKind> {
-    if a > -1.0 && a < 4294967296.0 {
-        Ok(a as u32 as i32)
-    } else {
-        Err(trunc_trap(a.is_nan()))
-    }
+    trunc_f64(a, u32::MAX as u64, 0).map(|v| v as i32)
 }
 
-/// `i64.trunc_f32_s`: valid for -2^63 <= x < 2^63.
+/// `i64.trunc_f32_s`: valid for -2^63 <= x < 2^63 (through f64, which holds every f32).
 #[inline]
 pub fn i64_trunc_f32_s(a: f32) -> Result<i64, ErrorKind> {
-    if (-9223372036854775808.0..9223372036854775808.0).contains(&a) {
-        Ok(a as i64)
-    } else {
-        Err(trunc_trap(a.is_nan()))
-    }
+    i64_trunc_f64_s(a as f64)
 }
 
-/// `i64.trunc_f32_u`: valid for -1 < x < 2^64.
+/// `i64.trunc_f32_u`: valid for -1 < x < 2^64 (through f64, which holds every f32).
 #[inline]
 pub fn i64_trunc_f32_u(a: f32) -> Result<i64, ErrorKind> {
-    if a > -1.0 && a < 18446744073709551616.0 {
-        Ok(a as u64 as i64)
-    } else {
-        Err(trunc_trap(a.is_nan()))
-    }
+    i64_trunc_f64_u(a as f64)
 }
 
 /// `i64.trunc_f64_s`: valid for -2^63 <= x < 2^63.
 #[inline]
 pub fn i64_trunc_f64_s(a: f64) -> Result<i64, ErrorKind> {
-    if (-9223372036854775808.0..9223372036854775808.0).contains(&a) {
-        Ok(a as i64)
-    } else {
-        Err(trunc_trap(a.is_nan()))
-    }
+    trunc_f64(a, i64::MAX as u64, 1 << 63).map(|v| v as i64)
 }
 
 /// `i64.trunc_f64_u`: valid for -1 < x < 2^64.
 #[inline]
 pub fn i64_trunc_f64_u(a: f64) -> Result<i64, ErrorKind> {
-    if a > -1.0 && a < 18446744073709551616.0 {
-        Ok(a as u64 as i64)
-    } else {
-        Err(trunc_trap(a.is_nan()))
+    trunc_f64(a, u64::MAX, 0).map(|v| v as i64)
+}
+
+/// `trunc(a)` as two's-complement bits when it lies in `-max_neg..=max_pos`, else the
+/// trap: [`ErrorKind::InvalidConversion`] for a NaN, [`ErrorKind::IntegerOverflow`] for
+/// the rest. Integer operations on the bits: on a target without f64 hardware (the
+/// Cortex-M4) Rust's `as` and the range checks around it call a compiler-builtins routine
+/// per target type and per comparison, 1 KB of flash for the eight f64 truncations, the
+/// two f32-to-i64 ones and their saturating twins. f32 to i32 keeps the FPU's conversion.
+#[inline(never)]
+fn trunc_f64(a: f64, max_pos: u64, max_neg: u64) -> Result<u64, ErrorKind> {
+    let bits = a.to_bits();
+    let biased = ((bits >> 52) & 0x7ff) as u32;
+    if biased == 0x7ff {
+        return Err(trunc_trap(bits & F64_FRACTION != 0)); // NaN or an infinity
+    }
+    // |a| = m * 2^(biased - 1075) for a normal a; below 1 truncates to 0.
+    let magnitude = match biased {
+        0..1023 => 0,
+        1023..1087 => {
+            let m = (bits & F64_FRACTION) | 1 << 52;
+            let e = biased - 1023; // |a| lies in [2^e, 2^(e + 1))
+            if e >= 52 {
+                m << (e - 52)
+            } else {
+                m >> (52 - e)
+            }
+        }
+        _ => return Err(ErrorKind::IntegerOverflow), // |a| >= 2^64
+    };
+    match bits & F64_SIGN != 0 {
+        false if magnitude <= max_pos => Ok(magnitude),
+        true if magnitude <= max_neg => Ok(magnitude.wrapping_neg()),
+        _ => Err(ErrorKind::IntegerOverflow),
     }
 }
 
-// Saturating truncations: Rust's float-to-int `as` is defined to do exactly what the spec
-// asks (NaN gives 0, out-of-range values clamp to MIN/MAX, the rest truncate toward zero).
+/// `trunc(a)` clamped to `-max_neg..=max_pos` as two's-complement bits, 0 for a NaN: the
+/// saturating truncations.
+#[inline]
+fn trunc_sat_f64(a: f64, max_pos: u64, max_neg: u64) -> u64 {
+    match trunc_f64(a, max_pos, max_neg) {
+        Ok(v) => v,
+        Err(ErrorKind::IntegerOverflow) if a.to_bits() & F64_SIGN != 0 => max_neg.wrapping_neg(),
+        Err(ErrorKind::IntegerOverflow) => max_pos,
+        Err(_) => 0,
+    }
+}
+
+// Saturating truncations: NaN gives 0, out-of-range values clamp to MIN/MAX, the rest
+// truncate toward zero. Rust's float-to-int `as` does exactly this, and the f32-to-i32
+// ones use it (one FPU instruction on the Cortex-M4F); the others go through the bits
+// ([`trunc_f64`]).
 
 /// `i32.trunc_sat_f32_s`
 #[inline]
@@ -952,41 +1142,43 @@ pub fn i32_trunc_sat_f32_u(a: f32) -> i32 {
 /// `i32.trunc_sat_f64_s`
 #[inline]
 pub fn i32_trunc_sat_f64_s(a: f64) -> i32 {
-    a as i32
+    trunc_sat_f64(a, i32::MAX as u64, 1 << 31) as i32
 }
 
 /// `i32.trunc_sat_f64_u`
 #[inline]
 pub fn i32_trunc_sat_f64_u(a: f64) -> i32 {
-    a as u32 as i32
+    trunc_sat_f64(a, u32::MAX as u64, 0) as i32
 }
 
 /// `i64.trunc_sat_f32_s`
 #[inline]
 pub fn i64_trunc_sat_f32_s(a: f32) -> i64 {
-    a as i64
+    trunc_sat_f64(a as f64, i64::MAX as u64, 1 << 63) as i64
 }
 
 /// `i64.trunc_sat_f32_u`
 #[inline]
 pub fn i64_trunc_sat_f32_u(a: f32) -> i64 {
-    a as u64 as i64
+    trunc_sat_f64(a as f64, u64::MAX, 0) as i64
 }
 
 /// `i64.trunc_sat_f64_s`
 #[inline]
 pub fn i64_trunc_sat_f64_s(a: f64) -> i64 {
-    a as i64
+    trunc_sat_f64(a, i64::MAX as u64, 1 << 63) as i64
 }
 
 /// `i64.trunc_sat_f64_u`
 #[inline]
 pub fn i64_trunc_sat_f64_u(a: f64) -> i64 {
-    a as u64 as i64
+    trunc_sat_f64(a, u64::MAX, 0) as i64
 }
 
-// Integer-to-float conversions: Rust's `as` rounds to nearest, ties to even, in a single
-// rounding step (no double rounding through an intermediate type), as the spec requires.
+// Integer-to-float conversions round to nearest, ties to even, in a single rounding step
+// (no double rounding through an intermediate type), as the spec requires. From i32 to f32
+// that is Rust's `as` (one FPU instruction on the Cortex-M4F); the others go through
+// `int_to_float`.
 
 /// `f32.convert_i32_s`
 #[inline]
@@ -1003,44 +1195,72 @@ pub fn f32_convert_i32_u(a: i32) -> f32 {
 /// `f32.convert_i64_s`
 #[inline]
 pub fn f32_convert_i64_s(a: i64) -> f32 {
-    a as f32
+    f32::from_bits(int_to_float(a < 0, a.unsigned_abs(), 23) as u32)
 }
 
 /// `f32.convert_i64_u`
 #[inline]
 pub fn f32_convert_i64_u(a: i64) -> f32 {
-    a as u64 as f32
+    f32::from_bits(int_to_float(false, a as u64, 23) as u32)
 }
 
 /// `f64.convert_i32_s` (exact)
 #[inline]
 pub fn f64_convert_i32_s(a: i32) -> f64 {
-    a as f64
+    f64_convert_i64_s(a as i64)
 }
 
 /// `f64.convert_i32_u` (exact)
 #[inline]
 pub fn f64_convert_i32_u(a: i32) -> f64 {
-    a as u32 as f64
+    f64_convert_i64_u(a as u32 as i64)
 }
 
 /// `f64.convert_i64_s`
 #[inline]
 pub fn f64_convert_i64_s(a: i64) -> f64 {
-    a as f64
+    f64::from_bits(int_to_float(a < 0, a.unsigned_abs(), 52))
 }
 
 /// `f64.convert_i64_u`
 #[inline]
 pub fn f64_convert_i64_u(a: i64) -> f64 {
-    a as u64 as f64
+    f64::from_bits(int_to_float(false, a as u64, 52))
+}
+
+/// The bits of the f32 (`fraction_bits` 23) or f64 (52) nearest to the integer
+/// `magnitude`, negated if `negative`, ties to even. Integer operations on the bits: on
+/// the Cortex-M4, Rust's `as` from i64 or to f64 calls a compiler-builtins routine per
+/// source and target type, six of them, 0.7 KB of flash.
+#[inline(never)]
+fn int_to_float(negative: bool, magnitude: u64, fraction_bits: u32) -> u64 {
+    if magnitude == 0 {
+        return 0; // +0.0, whatever the sign
+    }
+    // The leading one to bit 63; then the significand is the top `fraction_bits + 1` bits
+    // and the rest decide the rounding.
+    let lz = magnitude.leading_zeros();
+    let normal = magnitude << lz;
+    let dropped = 63 - fraction_bits;
+    let mut significand = normal >> dropped;
+    let rest = normal << (64 - dropped);
+    const HALF: u64 = 1 << 63;
+    if rest > HALF || (rest == HALF && significand & 1 == 1) {
+        significand += 1;
+    }
+    // The significand's leading one adds one to the exponent field, and a carry out of
+    // rounding (to 2^(fraction_bits + 1)) one more, as it should.
+    let bias = if fraction_bits == 23 { 127 } else { 1023 };
+    let exponent = (bias + 63 - lz - 1) as u64;
+    let sign = (negative as u64) << (fraction_bits + (if fraction_bits == 23 { 8 } else { 11 }));
+    sign | ((exponent << fraction_bits) + significand)
 }
 
 /// `f32.demote_f64`: rounds to nearest even (overflowing to infinity). A NaN keeps its sign
 /// and the top 22 bits of its payload, with the quiet bit set.
 #[inline]
 pub fn f32_demote_f64(a: f64) -> f32 {
-    if a.is_nan() {
+    if f64_bits_nan(a.to_bits()) {
         let bits = a.to_bits();
         let sign = (bits >> 32) as u32 & F32_SIGN;
         // The f64 payload's top 23 bits (quiet bit included) land in the f32 payload.
@@ -1119,6 +1339,14 @@ mod tests {
         f64::from_bits(((e + 1023) as u64) << 52)
     }
 
+    /// The next state of a xorshift64 generator (Marsaglia, 2003): the tests' operands.
+    fn next(x: &mut u64) -> u64 {
+        *x ^= *x << 13;
+        *x ^= *x >> 7;
+        *x ^= *x << 17;
+        *x
+    }
+
     fn is_canonical_f32(x: f32) -> bool {
         x.to_bits() & 0x7fff_ffff == F32_NAN
     }
@@ -1179,6 +1407,53 @@ mod tests {
         assert_eq!(i32_rem_u(i32::MIN, -1), Ok(i32::MIN));
         assert_eq!(i32_rem_u(-1, 2), Ok(1));
         assert_eq!(i32_rem_u(-7, 10), Ok(9)); // 0xfffffff9 % 10
+    }
+
+    #[test]
+    fn shift_division_agrees_with_native_division() {
+        // Edge operands, all pairs, then a deterministic pseudo-random sweep.
+        let edges = [
+            1u64,
+            2,
+            3,
+            7,
+            0xffff_ffff,
+            0x1_0000_0000,
+            0x1_0000_0001,
+            0x7fff_ffff_ffff_ffff,
+            0x8000_0000_0000_0000,
+            0x8000_0000_0000_0001,
+            u64::MAX - 1,
+            u64::MAX,
+        ];
+        let mut pairs = [(0u64, 1u64); 12 * 13 + 2000];
+        let mut k = 0;
+        for &n in edges.iter().chain(&[0]) {
+            for &d in &edges {
+                pairs[k] = (n, d);
+                k += 1;
+            }
+        }
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        while k < pairs.len() {
+            let n = next(&mut x);
+            next(&mut x);
+            // Divisors of every width, so that quotients of every length occur.
+            let d = (x >> (x % 64)).max(1);
+            pairs[k] = (n, d);
+            k += 1;
+        }
+        for &(n, d) in &pairs[..] {
+            assert_eq!(div_rem_u64_shift(n, d), (n / d, n % d), "{n:#x} / {d:#x}");
+            // The signed instructions' signs, against Rust's own signed division.
+            for (a, b) in [(n, d), (n.wrapping_neg(), d), (n, d.wrapping_neg())] {
+                let (a, b) = (a as i64, b as i64);
+                if b != 0 && !(a == i64::MIN && b == -1) {
+                    assert_eq!(i64_div_s(a, b), Ok(a / b), "{a} / {b}");
+                    assert_eq!(i64_rem_s(a, b), Ok(a % b), "{a} % {b}");
+                }
+            }
+        }
     }
 
     #[test]
@@ -1416,6 +1691,156 @@ mod tests {
         assert_eq!(f64_nearest(4503599627370497.0), 4503599627370497.0);
         assert_eq!(f64_nearest(4503599627370495.5), 4503599627370496.0);
         assert_eq!(f64_nearest(-4503599627370494.5), -4503599627370494.0);
+    }
+
+    #[test]
+    fn rounding_agrees_with_the_hosts() {
+        extern crate std;
+        use std::primitive::f64 as host;
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        let edges = [
+            0.5,
+            1.5,
+            2.5,
+            -0.5,
+            -1.5,
+            -2.5,
+            0.49999999999999994,
+            4503599627370495.5,
+            4503599627370496.0,
+            -4503599627370497.0,
+            9007199254740991.0,
+            1e-310,
+            -1e-310,
+            f64::MIN_POSITIVE,
+            0.0,
+            -0.0,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::MAX,
+            0.75,
+            -0.75,
+            1.0,
+            -1.0,
+        ];
+        for i in 0..if cfg!(miri) { 2_000 } else { 200_000 } {
+            let a = match edges.get(i) {
+                Some(&a) => a,
+                None => {
+                    next(&mut x);
+                    // Mostly exponents near the integer range, where the cases are.
+                    let e = 1000 + (x >> 58) * 2;
+                    f64::from_bits((x & (F64_SIGN | F64_FRACTION)) | (e & 0x7ff) << 52)
+                }
+            };
+            let bits = |v: f64| v.to_bits();
+            assert_eq!(bits(f64_ceil(a)), bits(host::ceil(a)), "ceil {a:e}");
+            assert_eq!(bits(f64_floor(a)), bits(host::floor(a)), "floor {a:e}");
+            assert_eq!(bits(f64_trunc(a)), bits(host::trunc(a)), "trunc {a:e}");
+            assert_eq!(
+                bits(f64_nearest(a)),
+                bits(host::round_ties_even(a)),
+                "nearest {a:e}"
+            );
+            // f32 rounds through the same routine: every f32 widens to f64 exactly.
+            let b = f32::from_bits((a.to_bits() >> 32) as u32 ^ (i as u32 & 0x00ff_ffff));
+            if !b.is_nan() {
+                use std::primitive::f32 as host32;
+                let bits = |v: f32| v.to_bits();
+                assert_eq!(bits(f32_ceil(b)), bits(host32::ceil(b)), "ceil {b:e}");
+                assert_eq!(bits(f32_floor(b)), bits(host32::floor(b)), "floor {b:e}");
+                assert_eq!(bits(f32_trunc(b)), bits(host32::trunc(b)), "trunc {b:e}");
+                assert_eq!(
+                    bits(f32_nearest(b)),
+                    bits(host32::round_ties_even(b)),
+                    "nearest {b:e}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn square_roots_are_correctly_rounded() {
+        extern crate std;
+        use std::primitive::{f32 as host32, f64 as host};
+        // The host's square root (an SSE instruction on x86-64) is the reference. Edge
+        // operands first: zeros, subnormals, powers of two, the largest values.
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        let edges = [
+            0,
+            1,
+            2,
+            3,
+            F64_FRACTION,
+            1 << 52,
+            (1 << 52) + 1,
+            2.0f64.to_bits(),
+            4.0f64.to_bits(),
+            f64::MAX.to_bits(),
+            f64::MIN_POSITIVE.to_bits(),
+            f64::INFINITY.to_bits(),
+        ];
+        // Miri runs a sample: it interprets each step some thousand times slower.
+        for i in 0..if cfg!(miri) { 2_000 } else { 300_000 } {
+            let bits = match edges.get(i) {
+                Some(&b) => b,
+                // Every exponent, subnormals included, and random fractions.
+                None => next(&mut x) >> 1,
+            };
+            let a = f64::from_bits(bits);
+            if !a.is_nan() {
+                assert_eq!(f64_sqrt(a).to_bits(), host::sqrt(a).to_bits(), "{bits:#x}");
+            }
+            // Negative ones too: any canonical NaN will do (x86-64 gives the negative one).
+            let b = f32::from_bits((bits >> 31) as u32);
+            if b < 0.0 {
+                assert!(is_canonical_f32(f32_sqrt(b)), "{b:e}");
+            } else if !b.is_nan() {
+                assert_eq!(f32_sqrt(b).to_bits(), host32::sqrt(b).to_bits(), "{b:e}");
+            }
+        }
+        // Exact squares come back exactly.
+        for i in 1..2000u64 {
+            let r = f64::from_bits(0x3ff0_0000_0000_0000 | ((i * 0x0123_4567_89ab) & F64_FRACTION));
+            assert_eq!(f64_sqrt(r * r), host::sqrt(r * r));
+        }
+    }
+
+    #[test]
+    fn integer_to_float_conversions_agree_with_rust() {
+        // Rust's `as` rounds to nearest, ties to even, in one step: the reference. Values
+        // at every width, and around each rounding boundary (runs of ones).
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        for i in 0..if cfg!(miri) { 2_000 } else { 200_000 } {
+            next(&mut x);
+            let v = match i % 4 {
+                0 => x,
+                1 => x >> (x % 64),
+                2 => u64::MAX >> (x % 64) << (x % 13),
+                _ => (1u64 << (x % 64)) + (x >> 60),
+            };
+            let s = v as i64;
+            assert_eq!(f64_convert_i64_u(s).to_bits(), (v as f64).to_bits(), "{v}");
+            assert_eq!(f64_convert_i64_s(s).to_bits(), (s as f64).to_bits(), "{s}");
+            assert_eq!(f32_convert_i64_u(s).to_bits(), (v as f32).to_bits(), "{v}");
+            assert_eq!(f32_convert_i64_s(s).to_bits(), (s as f32).to_bits(), "{s}");
+            let w = v as u32 as i32;
+            assert_eq!(f64_convert_i32_s(w).to_bits(), (w as f64).to_bits(), "{w}");
+            assert_eq!(
+                f64_convert_i32_u(w).to_bits(),
+                (w as u32 as f64).to_bits(),
+                "{w}"
+            );
+        }
+        for v in [0, 1, i64::MAX, i64::MIN, -1] {
+            assert_eq!(f64_convert_i64_s(v).to_bits(), (v as f64).to_bits(), "{v}");
+            assert_eq!(f32_convert_i64_s(v).to_bits(), (v as f32).to_bits(), "{v}");
+            assert_eq!(
+                f32_convert_i64_u(v).to_bits(),
+                (v as u64 as f32).to_bits(),
+                "{v}"
+            );
+        }
     }
 
     #[test]
