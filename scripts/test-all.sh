@@ -10,6 +10,12 @@ step "toolchain: no_std targets, rustfmt, clippy"
 rustup target add thumbv7em-none-eabihf thumbv6m-none-eabi >/dev/null
 rustup component add rustfmt clippy >/dev/null 2>&1 || true
 
+step "lock files current (the builds below pass --locked)"
+for lock in $(git ls-files '*Cargo.lock'); do
+  (cd "$(dirname "$lock")" && cargo metadata --locked --format-version 1 >/dev/null) \
+    || { echo "$lock is out of date: run cargo update -w in $(dirname "$lock")" >&2; exit 1; }
+done
+
 step "format, lints, docs"
 cargo fmt --all --check
 cargo clippy --workspace --all-targets -- -D warnings
