@@ -1350,13 +1350,13 @@ fn execute(
                 #[cfg(feature = "float")]
                 op::F64Sqrt => f64op1!(num::f64_sqrt),
                 #[cfg(feature = "float")]
-                op::F64Add => f64op2!(|a: f64, b: f64| a + b),
+                op::F64Add => f64op2!(num::f64_add),
                 #[cfg(feature = "float")]
-                op::F64Sub => f64op2!(|a: f64, b: f64| a - b),
+                op::F64Sub => f64op2!(num::f64_sub),
                 #[cfg(feature = "float")]
-                op::F64Mul => f64op2!(|a: f64, b: f64| a * b),
+                op::F64Mul => f64op2!(num::f64_mul),
                 #[cfg(feature = "float")]
-                op::F64Div => f64op2!(|a: f64, b: f64| a / b),
+                op::F64Div => f64op2!(num::f64_div),
                 #[cfg(feature = "float")]
                 op::F64Min => f64op2!(num::f64_min),
                 #[cfg(feature = "float")]

@@ -4,6 +4,7 @@
 pub mod host;
 pub mod interp;
 pub mod numeric;
+mod softfloat;
 pub mod stack;
 pub mod store;
 mod unchecked;

@@ -19,10 +19,10 @@
 //! if every NaN operand is canonical or there is none, otherwise any *arithmetic* NaN (quiet
 //! bit set). This module stays inside that set as follows:
 //!
-//! - `add`, `sub`, `mul`, `div` are Rust's operators. Rust's float semantics (RFC 3514) make
-//!   a NaN result either the preferred NaN (canonical) or an input NaN with its quiet bit set,
-//!   which is within the spec's set. Rust promises this on the Cortex-M4 FPU (f32) and for
-//!   the soft-float routines behind f64 alike.
+//! - `add`, `sub`, `mul`, `div` are Rust's operators, and for f64 where there is no f64
+//!   hardware, the private `exec::softfloat` module's. Rust's float semantics (RFC 3514)
+//!   make a NaN result either the preferred NaN (canonical) or an input NaN with its quiet
+//!   bit set, which is within the spec's set; the soft-float routines give the same.
 //! - `ceil`, `floor`, `trunc`, `nearest`, `sqrt`, `min`, `max`, `demote` and `promote`
 //!   handle a NaN operand explicitly: the result is that NaN (for `min`/`max`, the first
 //!   NaN operand) with its quiet bit set. A canonical NaN thus stays canonical and a
@@ -39,6 +39,7 @@
 
 use core::cmp::Ordering;
 
+use super::softfloat;
 use crate::error::ErrorKind;
 
 // ---------------------------------------------------------------------------------------
@@ -588,7 +589,7 @@ pub fn f32_ceil(a: f32) -> f32 {
     if a.is_nan() {
         quiet_f32(a)
     } else {
-        round_f64(a as f64, Rounding::Up) as f32
+        softfloat::narrow(round_f64(softfloat::widen(a), Rounding::Up))
     }
 }
 
@@ -598,7 +599,7 @@ pub fn f32_floor(a: f32) -> f32 {
     if a.is_nan() {
         quiet_f32(a)
     } else {
-        round_f64(a as f64, Rounding::Down) as f32
+        softfloat::narrow(round_f64(softfloat::widen(a), Rounding::Down))
     }
 }
 
@@ -608,7 +609,7 @@ pub fn f32_trunc(a: f32) -> f32 {
     if a.is_nan() {
         quiet_f32(a)
     } else {
-        round_f64(a as f64, Rounding::TowardZero) as f32
+        softfloat::narrow(round_f64(softfloat::widen(a), Rounding::TowardZero))
     }
 }
 
@@ -618,7 +619,7 @@ pub fn f32_nearest(a: f32) -> f32 {
     if a.is_nan() {
         quiet_f32(a)
     } else {
-        round_f64(a as f64, Rounding::HalfEven) as f32
+        softfloat::narrow(round_f64(softfloat::widen(a), Rounding::HalfEven))
     }
 }
 
@@ -634,7 +635,7 @@ pub fn f32_sqrt(a: f32) -> f32 {
     if a.is_nan() {
         quiet_f32(a)
     } else {
-        f64_sqrt(a as f64) as f32
+        softfloat::narrow(f64_sqrt(softfloat::widen(a)))
     }
 }
 
@@ -833,7 +834,9 @@ enum Rounding {
 /// soft-float calls on the Cortex-M4: this is 1.8 KB less flash there at "z".
 #[inline(never)]
 fn round_f64(a: f64, mode: Rounding) -> f64 {
-    let bits = a.to_bits();
+    // Opaque bits: LLVM would turn the zero test below back into an f64 compare,
+    // a soft-float call here.
+    let bits = core::hint::black_box(a.to_bits());
     if f64_bits_nan(bits) {
         return quiet_f64(a);
     }
@@ -879,7 +882,9 @@ fn round_f64(a: f64, mode: Rounding) -> f64 {
 /// [`f32_sqrt`] goes through it too.
 #[inline(never)]
 pub fn f64_sqrt(a: f64) -> f64 {
-    let bits = a.to_bits();
+    // Opaque bits: LLVM would turn the zero test below back into an f64 compare,
+    // a soft-float call here.
+    let bits = core::hint::black_box(a.to_bits());
     if f64_bits_nan(bits) {
         return quiet_f64(a);
     }
@@ -930,25 +935,41 @@ pub fn f64_sqrt(a: f64) -> f64 {
 /// `f64.add` (a NaN result is an arithmetic NaN, see the module docs)
 #[inline]
 pub fn f64_add(a: f64, b: f64) -> f64 {
-    a + b
+    if softfloat::HARDWARE {
+        a + b
+    } else {
+        softfloat::add(a, b)
+    }
 }
 
 /// `f64.sub` (a NaN result is an arithmetic NaN, see the module docs)
 #[inline]
 pub fn f64_sub(a: f64, b: f64) -> f64 {
-    a - b
+    if softfloat::HARDWARE {
+        a - b
+    } else {
+        softfloat::sub(a, b)
+    }
 }
 
 /// `f64.mul` (a NaN result is an arithmetic NaN, see the module docs)
 #[inline]
 pub fn f64_mul(a: f64, b: f64) -> f64 {
-    a * b
+    if softfloat::HARDWARE {
+        a * b
+    } else {
+        softfloat::mul(a, b)
+    }
 }
 
 /// `f64.div` (a NaN result is an arithmetic NaN, see the module docs)
 #[inline]
 pub fn f64_div(a: f64, b: f64) -> f64 {
-    a / b
+    if softfloat::HARDWARE {
+        a / b
+    } else {
+        softfloat::div(a, b)
+    }
 }
 
 /// `f64.min`: NaN if either operand is NaN, and `-0.0` is less than `+0.0`.
@@ -1055,13 +1076,13 @@ pub fn i32_trunc_f64_u(a: f64) -> Result<i32, ErrorKind> {
 /// `i64.trunc_f32_s`: valid for -2^63 <= x < 2^63 (through f64, which holds every f32).
 #[inline]
 pub fn i64_trunc_f32_s(a: f32) -> Result<i64, ErrorKind> {
-    i64_trunc_f64_s(a as f64)
+    i64_trunc_f64_s(softfloat::widen(a))
 }
 
 /// `i64.trunc_f32_u`: valid for -1 < x < 2^64 (through f64, which holds every f32).
 #[inline]
 pub fn i64_trunc_f32_u(a: f32) -> Result<i64, ErrorKind> {
-    i64_trunc_f64_u(a as f64)
+    i64_trunc_f64_u(softfloat::widen(a))
 }
 
 /// `i64.trunc_f64_s`: valid for -2^63 <= x < 2^63.
@@ -1154,13 +1175,13 @@ pub fn i32_trunc_sat_f64_u(a: f64) -> i32 {
 /// `i64.trunc_sat_f32_s`
 #[inline]
 pub fn i64_trunc_sat_f32_s(a: f32) -> i64 {
-    trunc_sat_f64(a as f64, i64::MAX as u64, 1 << 63) as i64
+    trunc_sat_f64(softfloat::widen(a), i64::MAX as u64, 1 << 63) as i64
 }
 
 /// `i64.trunc_sat_f32_u`
 #[inline]
 pub fn i64_trunc_sat_f32_u(a: f32) -> i64 {
-    trunc_sat_f64(a as f64, u64::MAX, 0) as i64
+    trunc_sat_f64(softfloat::widen(a), u64::MAX, 0) as i64
 }
 
 /// `i64.trunc_sat_f64_s`
@@ -1178,7 +1199,7 @@ pub fn i64_trunc_sat_f64_u(a: f64) -> i64 {
 // Integer-to-float conversions round to nearest, ties to even, in a single rounding step
 // (no double rounding through an intermediate type), as the spec requires. From i32 to f32
 // that is Rust's `as` (one FPU instruction on the Cortex-M4F); the others go through
-// `int_to_float`.
+// `softfloat::from_int`.
 
 /// `f32.convert_i32_s`
 #[inline]
@@ -1195,13 +1216,13 @@ pub fn f32_convert_i32_u(a: i32) -> f32 {
 /// `f32.convert_i64_s`
 #[inline]
 pub fn f32_convert_i64_s(a: i64) -> f32 {
-    f32::from_bits(int_to_float(a < 0, a.unsigned_abs(), 23) as u32)
+    f32::from_bits(softfloat::from_int(a < 0, a.unsigned_abs(), 23) as u32)
 }
 
 /// `f32.convert_i64_u`
 #[inline]
 pub fn f32_convert_i64_u(a: i64) -> f32 {
-    f32::from_bits(int_to_float(false, a as u64, 23) as u32)
+    f32::from_bits(softfloat::from_int(false, a as u64, 23) as u32)
 }
 
 /// `f64.convert_i32_s` (exact)
@@ -1219,70 +1240,27 @@ pub fn f64_convert_i32_u(a: i32) -> f64 {
 /// `f64.convert_i64_s`
 #[inline]
 pub fn f64_convert_i64_s(a: i64) -> f64 {
-    f64::from_bits(int_to_float(a < 0, a.unsigned_abs(), 52))
+    f64::from_bits(softfloat::from_int(a < 0, a.unsigned_abs(), 52))
 }
 
 /// `f64.convert_i64_u`
 #[inline]
 pub fn f64_convert_i64_u(a: i64) -> f64 {
-    f64::from_bits(int_to_float(false, a as u64, 52))
-}
-
-/// The bits of the f32 (`fraction_bits` 23) or f64 (52) nearest to the integer
-/// `magnitude`, negated if `negative`, ties to even. Integer operations on the bits: on
-/// the Cortex-M4, Rust's `as` from i64 or to f64 calls a compiler-builtins routine per
-/// source and target type, six of them, 0.7 KB of flash.
-#[inline(never)]
-fn int_to_float(negative: bool, magnitude: u64, fraction_bits: u32) -> u64 {
-    if magnitude == 0 {
-        return 0; // +0.0, whatever the sign
-    }
-    // The leading one to bit 63; then the significand is the top `fraction_bits + 1` bits
-    // and the rest decide the rounding.
-    let lz = magnitude.leading_zeros();
-    let normal = magnitude << lz;
-    let dropped = 63 - fraction_bits;
-    let mut significand = normal >> dropped;
-    let rest = normal << (64 - dropped);
-    const HALF: u64 = 1 << 63;
-    if rest > HALF || (rest == HALF && significand & 1 == 1) {
-        significand += 1;
-    }
-    // The significand's leading one adds one to the exponent field, and a carry out of
-    // rounding (to 2^(fraction_bits + 1)) one more, as it should.
-    let bias = if fraction_bits == 23 { 127 } else { 1023 };
-    let exponent = (bias + 63 - lz - 1) as u64;
-    let sign = (negative as u64) << (fraction_bits + (if fraction_bits == 23 { 8 } else { 11 }));
-    sign | ((exponent << fraction_bits) + significand)
+    f64::from_bits(softfloat::from_int(false, a as u64, 52))
 }
 
 /// `f32.demote_f64`: rounds to nearest even (overflowing to infinity). A NaN keeps its sign
 /// and the top 22 bits of its payload, with the quiet bit set.
 #[inline]
 pub fn f32_demote_f64(a: f64) -> f32 {
-    if f64_bits_nan(a.to_bits()) {
-        let bits = a.to_bits();
-        let sign = (bits >> 32) as u32 & F32_SIGN;
-        // The f64 payload's top 23 bits (quiet bit included) land in the f32 payload.
-        let payload = (bits >> 29) as u32 & 0x007f_ffff;
-        f32::from_bits(sign | 0x7f80_0000 | F32_QUIET | payload)
-    } else {
-        a as f32
-    }
+    softfloat::narrow(a)
 }
 
 /// `f64.promote_f32`: exact. A NaN keeps its sign and payload (in the top payload bits),
 /// with the quiet bit set.
 #[inline]
 pub fn f64_promote_f32(a: f32) -> f64 {
-    if a.is_nan() {
-        let bits = a.to_bits();
-        let sign = ((bits & F32_SIGN) as u64) << 32;
-        let payload = ((bits & 0x007f_ffff) as u64) << 29;
-        f64::from_bits(sign | 0x7ff0_0000_0000_0000 | F64_QUIET | payload)
-    } else {
-        a as f64
-    }
+    softfloat::widen(a)
 }
 
 /// `i32.reinterpret_f32`
