@@ -429,8 +429,23 @@ fn div_rem_u64_shift(n: u64, d: u64) -> (u64, u64) {
     if n < d {
         return (0, n);
     }
-    if let (Ok(n), Ok(d)) = (u32::try_from(n), u32::try_from(d)) {
+    // (A `NonZeroU32` divisor needs no division-by-zero check: d is not zero.)
+    let short = core::num::NonZeroU32::new(d as u32).filter(|_| d >> 32 == 0);
+    if let (Ok(n), Some(d)) = (u32::try_from(n), short) {
         return ((n / d) as u64, (n % d) as u64);
+    }
+    if let Some(d) = short.filter(|d| d.get() >> 16 == 0) {
+        // A divisor below 2^16 (10, 1000, ...: formatting, unit conversions): schoolbook
+        // division in three 32-bit steps, 32, 16 and 16 bits of n, each remainder below d
+        // and so with room for the next 16 bits. A wasm loop dividing 55-bit values by 10
+        // runs in 0.93x the Cortex-M4 instructions it took with compiler-builtins.
+        let (high, low) = ((n >> 32) as u32, n as u32);
+        let (q1, r) = (high / d, high % d);
+        let mid = r << 16 | low >> 16;
+        let (q2, r) = (mid / d, mid % d);
+        let low = r << 16 | (low & 0xffff);
+        let (q3, r) = (low / d, low % d);
+        return ((q1 as u64) << 32 | (q2 as u64) << 16 | q3 as u64, r as u64);
     }
     // n >= d > 0, so d has at least as many leading zeros as n.
     let shift = d.leading_zeros() - n.leading_zeros();
@@ -871,15 +886,31 @@ fn round_f64(a: f64, mode: Rounding) -> f64 {
     f64::from_bits(sign | (exponent << 52) | ((int << (lz - 11)) & F64_FRACTION))
 }
 
+/// First guesses of the reciprocal square root: entry `j` is 2^16 / sqrt(X) for X in the
+/// middle of [j/4, (j+1)/4), so within 6% (4 bits) anywhere in [1, 4). Indexed by a
+/// 4-bit field, so that no index needs a check; the first four are never used.
+const RSQRT_GUESS: [u16; 16] = {
+    let mut t = [0u16; 16];
+    let mut j = 4;
+    while j < 16 {
+        // 2^16 / sqrt((2j + 1) / 8) = sqrt(2^35 / (2j + 1)).
+        t[j] = ((1u64 << 35) / (2 * j as u64 + 1)).isqrt() as u16;
+        j += 1;
+    }
+    t
+};
+
 /// `f64.sqrt`: `sqrt(-0.0)` is `-0.0`; negative operands give a canonical NaN.
 ///
-/// Digit by digit: the restoring square-root recurrence, one result bit per step (see
-/// Ercegovac and Lang, *Digital Arithmetic*, 2004, on square root by digit recurrence).
 /// The M4's FPU has no f64 arithmetic, and stable Rust without `std` offers no safe way
-/// to its f32 square root, so libm's routines were software too: this one is 54 short
-/// steps where they take a few wide multiplies, slower but 1.1 KB less Cortex-M4 flash
-/// (2 KB without `speed`), and wasm programs take square roots seldom.
-/// [`f32_sqrt`] goes through it too.
+/// to its f32 square root, so this is integer arithmetic (the method of many soft-float
+/// libraries, e.g. musl's): Newton's iteration for the reciprocal square root from a
+/// small table, three steps in 32-bit fixed point (4, 8, 16, then about 29 bits), a
+/// square root from it, one Newton correction with 64-bit products, and the remainder,
+/// computed exactly, moving the result to the exact integer square root. On the
+/// Cortex-M4 a wasm loop of square roots ran 4x faster than with the digit recurrence
+/// this replaced (one result bit per step) and a little faster than with libm's, for
+/// 170 B more flash than the recurrence. [`f32_sqrt`] goes through it too.
 #[inline(never)]
 pub fn f64_sqrt(a: f64) -> f64 {
     // Opaque bits: LLVM would turn the zero test below back into an f64 compare,
@@ -902,29 +933,46 @@ pub fn f64_sqrt(a: f64) -> f64 {
         }
         biased => ((bits & F64_FRACTION) | 1 << 52, biased - 1023),
     };
-    // An even exponent halves exactly; m then lies in [2^52, 2^54).
+    // An even exponent halves exactly; m then lies in [2^52, 2^54): X = m / 2^52 in [1, 4).
     if e & 1 != 0 {
         m <<= 1;
         e -= 1;
     }
-    // q = floor(sqrt(m * 2^54)), in [2^53, 2^54): the 53 result bits and a rounding bit.
-    // Each step brings down the radicand's next two bits (m's, then zeros) into the
-    // remainder r, which stays below 2q + 1 < 2^55.
-    let (mut q, mut r) = (0u64, 0u64);
-    for i in (0..54).rev() {
-        let pair = if i >= 27 {
-            (m >> (2 * (i - 27))) & 3
-        } else {
-            0
-        };
-        r = (r << 2) | pair;
-        let trial = (q << 2) | 1;
-        q <<= 1;
-        if r >= trial {
-            r -= trial;
-            q |= 1;
-        }
+    // y = 2^31 / sqrt(X), from x = X * 2^30: y' = y (3 - x y^2) / 2.
+    let x = (m >> 22) as u32;
+    let mut y = (RSQRT_GUESS[(x >> 28) as usize] as u32) << 15;
+    for _ in 0..3 {
+        let y2 = ((y as u64 * y as u64) >> 32) as u32; // Y^2 * 2^30
+        let xy2 = ((x as u64 * y2 as u64) >> 30) as u32; // near 2^30
+        y = ((y as u64 * (3u32 << 30).wrapping_sub(xy2) as u64) >> 31) as u32;
     }
+    // s = sqrt(X) * 2^31 = x * y, then s + (X - s^2) / (2s) at the scale of the result,
+    // 2^53, with 1 / (2s) taken as y / 2. The residual is a small signed number: the
+    // wrapping difference is exact. The fixed-point roundings can leave y a unit or two
+    // high, and s at 2^32 for X just below 4: s stays below it, so that s^2 fits.
+    let s = ((x as u64 * y as u64) >> 30).min(u32::MAX as u64);
+    let residual = (m << 10).wrapping_sub(s * s) as i64; // (X - s^2) * 2^62
+    let (high, low) = softfloat::mul_wide(residual.unsigned_abs(), y as u64);
+    let step = high << 23 | low >> 41; // |residual| * y / 2^41
+    let mut q = if residual < 0 {
+        (s << 22) - step
+    } else {
+        (s << 22) + step
+    };
+    // q = floor(sqrt(m * 2^54)), in [2^53, 2^54): the 53 result bits and a rounding bit.
+    // The estimate is off by a unit or two at most; its remainder m * 2^54 - q^2 is
+    // small, so its low 64 bits, as a signed number, are all of it.
+    let mut rem = (m << 54).wrapping_sub(q.wrapping_mul(q)) as i64;
+    let estimate = q;
+    while rem < 0 {
+        q -= 1;
+        rem += (2 * q + 1) as i64;
+    }
+    while rem > (2 * q) as i64 {
+        q += 1;
+        rem -= (2 * q - 1) as i64;
+    }
+    debug_assert!(q.abs_diff(estimate) <= 2, "estimate {estimate} for {q}");
     // A square root never falls exactly halfway between two doubles, so a set rounding bit
     // rounds up. The leading one of q >> 1 adds one to the exponent field, and a carry
     // out of the fraction adds another, as it should. The result is always normal.
@@ -1216,13 +1264,13 @@ pub fn f32_convert_i32_u(a: i32) -> f32 {
 /// `f32.convert_i64_s`
 #[inline]
 pub fn f32_convert_i64_s(a: i64) -> f32 {
-    f32::from_bits(softfloat::from_int(a < 0, a.unsigned_abs(), 23) as u32)
+    f32::from_bits(softfloat::int_to_f32(a < 0, a.unsigned_abs()) as u32)
 }
 
 /// `f32.convert_i64_u`
 #[inline]
 pub fn f32_convert_i64_u(a: i64) -> f32 {
-    f32::from_bits(softfloat::from_int(false, a as u64, 23) as u32)
+    f32::from_bits(softfloat::int_to_f32(false, a as u64) as u32)
 }
 
 /// `f64.convert_i32_s` (exact)
@@ -1240,13 +1288,13 @@ pub fn f64_convert_i32_u(a: i32) -> f64 {
 /// `f64.convert_i64_s`
 #[inline]
 pub fn f64_convert_i64_s(a: i64) -> f64 {
-    f64::from_bits(softfloat::from_int(a < 0, a.unsigned_abs(), 52))
+    f64::from_bits(softfloat::int_to_f64(a < 0, a.unsigned_abs()))
 }
 
 /// `f64.convert_i64_u`
 #[inline]
 pub fn f64_convert_i64_u(a: i64) -> f64 {
-    f64::from_bits(softfloat::from_int(false, a as u64, 52))
+    f64::from_bits(softfloat::int_to_f64(false, a as u64))
 }
 
 /// `f32.demote_f64`: rounds to nearest even (overflowing to infinity). A NaN keeps its sign
@@ -1395,6 +1443,9 @@ mod tests {
             2,
             3,
             7,
+            10,
+            0xffff,
+            0x1_0000,
             0xffff_ffff,
             0x1_0000_0000,
             0x1_0000_0001,
@@ -1404,7 +1455,7 @@ mod tests {
             u64::MAX - 1,
             u64::MAX,
         ];
-        let mut pairs = [(0u64, 1u64); 12 * 13 + 2000];
+        let mut pairs = [(0u64, 1u64); 15 * 16 + 2000];
         let mut k = 0;
         for &n in edges.iter().chain(&[0]) {
             for &d in &edges {
@@ -1777,10 +1828,28 @@ mod tests {
                 assert_eq!(f32_sqrt(b).to_bits(), host32::sqrt(b).to_bits(), "{b:e}");
             }
         }
-        // Exact squares come back exactly.
-        for i in 1..2000u64 {
+        // Exact squares come back exactly, and their neighbours (the results closest to
+        // halfway between two doubles) round as the host's do.
+        for i in 1..if cfg!(miri) { 200 } else { 20_000u64 } {
             let r = f64::from_bits(0x3ff0_0000_0000_0000 | ((i * 0x0123_4567_89ab) & F64_FRACTION));
-            assert_eq!(f64_sqrt(r * r), host::sqrt(r * r));
+            let sq = (r * r).to_bits();
+            for bits in [sq - 1, sq, sq + 1, sq + 2, sq - 2] {
+                let a = f64::from_bits(bits);
+                assert_eq!(f64_sqrt(a).to_bits(), host::sqrt(a).to_bits(), "{bits:#x}");
+            }
+        }
+        // Both ends of [1, 4) and of each interval of the first guess's table, a few ulps
+        // either side, at both exponent parities.
+        for j in 8..=32u64 {
+            let edge = j as f64 / 8.0;
+            for k in 0..64u64 {
+                for base in [edge.to_bits(), (edge * 2.0).to_bits()] {
+                    for bits in [base.wrapping_add(k), base.wrapping_sub(k)] {
+                        let a = f64::from_bits(bits);
+                        assert_eq!(f64_sqrt(a).to_bits(), host::sqrt(a).to_bits(), "{bits:#x}");
+                    }
+                }
+            }
         }
     }
 

@@ -3,7 +3,8 @@
 //!
 //! **Why.** There Rust's f64 operators call compiler-builtins' routines, which are written
 //! for speed: 2.6 KB of Cortex-M4 flash for the four. These share one rounding step and
-//! one unpacking step, and divide one quotient bit at a time, in about a third of that.
+//! one unpacking step, and divide 11 quotient bits at a time (with the 32-bit hardware
+//! divider), in about a third of that.
 //! [`super::numeric`] uses them where [`HARDWARE`] is false.
 //!
 //! **Method.** The structure of Berkeley SoftFloat (J. Hauser): operands are unpacked to an
@@ -66,7 +67,7 @@ fn shift_right_jam(x: u64, n: u32) -> u64 {
 /// even, ORed with `sign` (the sign bit in place, or 0). `sig` has its leading one at bit
 /// 62: the result's significand bits, then the bits that decide the rounding. An `e` of 0
 /// is the smallest normal exponent.
-#[inline(never)]
+#[inline(always)]
 fn round_pack(sign: u64, e: i32, sig: u64, fraction_bits: u32) -> u64 {
     let max_field: u64 = if fraction_bits == 52 { 0x7ff } else { 0xff };
     let (e, sig) = if e < 0 {
@@ -90,19 +91,56 @@ fn round_pack(sign: u64, e: i32, sig: u64, fraction_bits: u32) -> u64 {
     sign | bits.min(max_field << fraction_bits)
 }
 
+/// [`round_pack`] to an f64: one copy with the format's constants folded in (variable
+/// 64-bit shifts take several instructions each on a 32-bit core), shared by the
+/// arithmetic.
+#[inline(never)]
+fn round_pack_f64(sign: u64, e: i32, sig: u64) -> u64 {
+    round_pack(sign, e, sig, 52)
+}
+
+/// [`round_pack`] to an f32 (demotion, integer conversions).
+#[inline(never)]
+fn round_pack_f32(sign: u64, e: i32, sig: u64) -> u64 {
+    round_pack(sign, e, sig, 23)
+}
+
 /// The bits of the f64 (`fraction_bits` 52) or f32 (23) nearest to the integer
 /// `magnitude`, negated if `negative`, ties to even. Rust's `as` does this too, but on the
 /// Cortex-M4 through a compiler-builtins routine per source and target type.
-#[inline(never)]
-pub fn from_int(negative: bool, magnitude: u64, fraction_bits: u32) -> u64 {
+#[inline(always)]
+fn from_int(negative: bool, magnitude: u64, fraction_bits: u32) -> u64 {
     if magnitude == 0 {
         return 0; // +0.0, whatever the sign
     }
     let lz = magnitude.leading_zeros();
     let sign = (negative as u64) << (fraction_bits + if fraction_bits == 52 { 11 } else { 8 });
     let bias = if fraction_bits == 52 { 1023 } else { 127 };
+    if lz + fraction_bits >= 63 {
+        // Exact (every i32 as an f64): the leading one moves to the exponent field's
+        // lowest bit, adding one to the biased exponent written one too low. 2.5x
+        // faster on the Cortex-M4 than rounding.
+        let field = (bias + 62 - lz as i32) as u64;
+        return sign | ((field << fraction_bits) + (magnitude << (lz + fraction_bits - 63)));
+    }
     let sig = shift_right_jam(magnitude << lz, 1); // the leading one at bit 62
-    round_pack(sign, bias + 62 - lz as i32, sig, fraction_bits)
+    if fraction_bits == 52 {
+        round_pack_f64(sign, bias + 62 - lz as i32, sig)
+    } else {
+        round_pack_f32(sign, bias + 62 - lz as i32, sig)
+    }
+}
+
+/// [`from_int`] to an f64, with the format's constants folded in.
+#[inline(never)]
+pub fn int_to_f64(negative: bool, magnitude: u64) -> u64 {
+    from_int(negative, magnitude, 52)
+}
+
+/// [`from_int`] to an f32.
+#[inline(never)]
+pub fn int_to_f32(negative: bool, magnitude: u64) -> u64 {
+    from_int(negative, magnitude, 23)
 }
 
 /// `a` rounded to f32, ties to even (`f32.demote_f64`). A NaN keeps its sign and the top
@@ -123,7 +161,7 @@ pub fn narrow(a: f64) -> f32 {
         return f32::from_bits((sign | 0x7f80_0000) as u32);
     }
     let (e, m) = unpack(bits);
-    f32::from_bits(round_pack(sign, e - 897, m << 10, 23) as u32)
+    f32::from_bits(round_pack_f32(sign, e - 897, m << 10) as u32)
 }
 
 /// `a` as f64, exactly (`f64.promote_f32`). A NaN keeps its sign and payload (in the top
@@ -152,7 +190,7 @@ pub fn widen(a: f32) -> f64 {
 }
 
 /// The 128-bit product of `a` and `b` as (high, low) halves, from 32-bit multiplies.
-fn mul_wide(a: u64, b: u64) -> (u64, u64) {
+pub(super) fn mul_wide(a: u64, b: u64) -> (u64, u64) {
     const LOW: u64 = 0xffff_ffff;
     let (a1, a0, b1, b0) = (a >> 32, a & LOW, b >> 32, b & LOW);
     let p00 = a0 * b0;
@@ -200,13 +238,13 @@ pub fn add(a: f64, b: f64) -> f64 {
         // Cancellation leaves leading zeros; no sticky bit is set when there are more
         // than one, since the exponents then differed by at most one (exact alignment).
         let shift = diff.leading_zeros() as i32 - 1;
-        f64::from_bits(round_pack(sign, ex - 1 - shift, diff << shift, 52))
+        f64::from_bits(round_pack_f64(sign, ex - 1 - shift, diff << shift))
     } else {
         let sum = sx + sy; // below 2^64: both are below 2^63
         if sum >> 63 != 0 {
-            f64::from_bits(round_pack(sign, ex, shift_right_jam(sum, 1), 52))
+            f64::from_bits(round_pack_f64(sign, ex, shift_right_jam(sum, 1)))
         } else {
-            f64::from_bits(round_pack(sign, ex - 1, sum, 52))
+            f64::from_bits(round_pack_f64(sign, ex - 1, sum))
         }
     }
 }
@@ -246,9 +284,9 @@ pub fn mul(a: f64, b: f64) -> f64 {
     let sig = high | (low != 0) as u64;
     let e = ex + ey - 1023;
     if sig >> 62 == 0 {
-        f64::from_bits(round_pack(sign, e - 1, sig << 1, 52))
+        f64::from_bits(round_pack_f64(sign, e - 1, sig << 1))
     } else {
-        f64::from_bits(round_pack(sign, e, sig, 52))
+        f64::from_bits(round_pack_f64(sign, e, sig))
     }
 }
 
@@ -279,18 +317,30 @@ pub fn div(a: f64, b: f64) -> f64 {
         sx <<= 1;
         e -= 1;
     }
-    // 63 quotient bits by shift and subtract, the leading one at bit 62; the remainder
-    // stays below 2 * sy < 2^54.
-    let (mut q, mut r) = (0u64, sx);
-    for _ in 0..63 {
-        q <<= 1;
+    // Long division in base 2^11: the quotient's leading one, then five 11-bit digits, 56
+    // bits in all (53 and three for the rounding, the remainder deciding the sticky bit).
+    // Each digit is estimated with a 32-bit division, which the Cortex-M3/M4 have in
+    // hardware: the remainder's high word over the divisor's plus one. That is never too
+    // large and at most one too small (the divisor's high word is at least 2^20, so the
+    // estimate is off by under 2^11 / 2^20 of a unit before flooring), so one conditional
+    // subtraction corrects it. A wasm loop of divisions ran 3.6x faster on the
+    // Cortex-M4 than with one quotient bit per step (1.4x slower than compiler-builtins).
+    let (mut q, mut r) = (1u64, sx - sy); // r < sy < 2^53
+                                          // sy >> 32, spelt so that the compiler sees it below 2^21: no division-by-zero check.
+    let estimate = ((sy >> 21) as u32 >> 11) + 1;
+    for _ in 0..5 {
+        r <<= 11; // below sy * 2^11 < 2^64
+        let mut digit = ((r >> 32) as u32 / estimate) as u64;
+        r -= digit * sy;
         if r >= sy {
             r -= sy;
-            q |= 1;
+            digit += 1;
         }
-        r <<= 1;
+        debug_assert!(r < sy, "a quotient digit off by more than one");
+        q = q << 11 | digit;
     }
-    f64::from_bits(round_pack(sign, e, q | (r != 0) as u64, 52))
+    // q's leading one is at bit 55.
+    f64::from_bits(round_pack_f64(sign, e, q << 7 | (r != 0) as u64))
 }
 
 #[cfg(test)]
