@@ -172,6 +172,21 @@ for b in bench bench-prepared; do
   done
 done
 
+step "f64 and 64-bit division on the integer unit (wat/f64ops.wat): each operation's loop, checked against the host CLI"
+# Each loop runs with n = 1 and n = 1001: the difference is 1,000 iterations (figures).
+f64_ops=(nop add mul div sqrt conv cmp floor trunc promote i64div i64div10)
+for op in "${f64_ops[@]}"; do
+  for n in 1 1001; do
+    qemu "$images/f64ops" 0 "f64ops-$n" "$op" "$n"
+  done
+  want=$(cd .. && cargo run --quiet -p barewasm-cli -- run firmware/wat/f64ops.wat --invoke "$op" 1001)
+  got=$(sed -n "s/^f64ops: $op(1001) = //p" "$out/f64ops-1001-$op.log")
+  if [ "$got" != "$want" ]; then
+    echo "FAILED: f64ops $op(1001): '$got' on the target, '$want' on the host"
+    failures=$((failures + 1))
+  fi
+done
+
 step "MPU: each access outside the 96 KiB must fault"
 # A HardFault handler reports the violation and exits 3. Overflowing the native stack
 # leaves the core no stack to take the fault on: it locks up, which QEMU reports
@@ -239,6 +254,9 @@ for b in bench bench-prepared; do
     read -r name n <<<"$w"
     echo "instructions: $b $name($n) $(($(insns "$b-$name") - load)) (run minus load-only run, $load)"
   done
+done
+for op in "${f64_ops[@]}"; do
+  echo "instructions: f64ops $op $((($(insns "f64ops-1001-$op") - $(insns "f64ops-1-$op")) / 1000)) per iteration"
 done
 grep '^timeslice:' "$out/timeslice.log" || true
 echo "instructions: timeslice $(($(insns timeslice) - boot)) (run minus boot-only run)"
