@@ -174,7 +174,7 @@ done
 
 step "f64 and 64-bit division on the integer unit (wat/f64ops.wat): each operation's loop, checked against the host CLI"
 # Each loop runs with n = 1 and n = 1001: the difference is 1,000 iterations (figures).
-f64_ops=(nop add mul div sqrt conv cmp floor trunc promote i64div i64div10)
+f64_ops=(nop add mul div sqrt conv cmp floor trunc promote i64div i64div17 i64div10)
 for op in "${f64_ops[@]}"; do
   for n in 1 1001; do
     qemu "$images/f64ops" 0 "f64ops-$n" "$op" "$n"

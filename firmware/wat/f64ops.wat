@@ -68,6 +68,12 @@
       (local.set $c (i64.add (i64.div_u (local.get $c) (i64.const 10)) (i64.const 0x7fffffffffffff)))
       (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
     (f64.convert_i64_s (local.get $c)))
+  (func (export "i64div17") (param $n i32) (result f64) (local $c i64)
+    (local.set $c (i64.const 0x3fffffffffffffff))
+    (loop $l
+      (local.set $c (i64.add (i64.div_u (local.get $c) (i64.const 100003)) (i64.const 0x3fffffffffffffff)))
+      (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
+    (f64.convert_i64_s (local.get $c)))
   (func (export "nop") (param $n i32) (result f64) (local $x f64)
     (loop $l
       (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))

@@ -412,22 +412,23 @@ pub fn i64_rem_u(a: i64, b: i64) -> Result<i64, ErrorKind> {
 /// compiler-builtins' 64-bit division there: 1.2 KB of Cortex-M4 flash (about 2% of the
 /// runtime) for four instructions that real code rarely runs with wide operands. There
 /// operands that fit 32 bits use the hardware divider, and the rest go through
-/// [`div_rem_u64_shift`].
+/// [`div_rem_u64_soft`].
 #[inline]
 fn div_rem_u64(n: u64, d: u64) -> (u64, u64) {
     if cfg!(target_pointer_width = "64") {
         (n / d, n % d)
     } else {
-        div_rem_u64_shift(n, d)
+        div_rem_u64_soft(n, d)
     }
 }
 
-/// `n / d` and `n % d` (`d` not zero) by shift and subtract: one quotient bit per step,
-/// as many steps as `n` has bits beyond `d`'s (at most 64).
+/// `n / d` and `n % d` (`d` not zero) with 32-bit divisions: the hardware's when both
+/// fit, three steps of it for a divisor below 2^16, else quotient estimates from the
+/// operands' top bits.
 #[inline(never)]
-fn div_rem_u64_shift(n: u64, d: u64) -> (u64, u64) {
-    if n < d {
-        return (0, n);
+fn div_rem_u64_soft(n: u64, d: u64) -> (u64, u64) {
+    if n < d || d == 0 {
+        return (0, n); // (a zero d is the caller's error; this just ends)
     }
     // (A `NonZeroU32` divisor needs no division-by-zero check: d is not zero.)
     let short = core::num::NonZeroU32::new(d as u32).filter(|_| d >> 32 == 0);
@@ -447,17 +448,27 @@ fn div_rem_u64_shift(n: u64, d: u64) -> (u64, u64) {
         let (q3, r) = (low / d, low % d);
         return ((q1 as u64) << 32 | (q2 as u64) << 16 | q3 as u64, r as u64);
     }
-    // n >= d > 0, so d has at least as many leading zeros as n.
-    let shift = d.leading_zeros() - n.leading_zeros();
-    let mut d = d << shift;
+    // d >= 2^16. While r >= d, take off t * d with t an estimate of r / d that is never
+    // too large: r's top 32 bits over d's top 16 plus one, scaled by the bits r has beyond
+    // d. The estimate is within about 2^-14 of the quotient, so each step leaves a 14-bit
+    // smaller one; at most four steps and a final few. In a wasm loop on the M4, a 47-bit
+    // value over a 34-bit divisor takes 0.78x compiler-builtins' instructions (1.3x when
+    // this went bit by bit), 62 bits over 17 0.96x.
+    let k = d.leading_zeros(); // 47 at most
+    let top = ((d << k) >> 48) as u32 + 1; // in (2^15, 2^16]: never zero
     let (mut q, mut r) = (0u64, n);
-    for _ in 0..=shift {
-        q <<= 1;
-        if r >= d {
-            r -= d;
-            q |= 1;
-        }
-        d >>= 1;
+    while r >= d {
+        let l = r.leading_zeros(); // k at most: r >= d
+        let head = ((r << l) >> 32) as u32; // in [2^31, 2^32)
+        let estimate = (head / top) as u64; // in [2^15, 2^17)
+        let beyond = k - l;
+        let t = if beyond >= 16 {
+            estimate << (beyond - 16)
+        } else {
+            (estimate >> (16 - beyond)).max(1)
+        };
+        q += t;
+        r -= t * d; // t * d < r: head / top is below r / d once scaled
     }
     (q, r)
 }
@@ -1436,7 +1447,7 @@ mod tests {
     }
 
     #[test]
-    fn shift_division_agrees_with_native_division() {
+    fn soft_division_agrees_with_native_division() {
         // Edge operands, all pairs, then a deterministic pseudo-random sweep.
         let edges = [
             1u64,
@@ -1472,8 +1483,22 @@ mod tests {
             pairs[k] = (n, d);
             k += 1;
         }
+        // Many more quotients through the estimating loop: divisors of 17 to 64 bits,
+        // dividends at or above them, near powers of two and runs of ones too.
+        for i in 0..if cfg!(miri) { 2_000 } else { 300_000u64 } {
+            let a = next(&mut x);
+            let b = next(&mut x);
+            let d = match i % 3 {
+                0 => b >> (b % 48),
+                1 => (u64::MAX >> (b % 48)) << (a % 4),
+                _ => (1 << (16 + b % 48)) + (a >> 60),
+            }
+            .max(1 << 16);
+            let n = if i % 5 == 0 { a | d } else { a >> (a % 8) };
+            assert_eq!(div_rem_u64_soft(n, d), (n / d, n % d), "{n:#x} / {d:#x}");
+        }
         for &(n, d) in &pairs[..] {
-            assert_eq!(div_rem_u64_shift(n, d), (n / d, n % d), "{n:#x} / {d:#x}");
+            assert_eq!(div_rem_u64_soft(n, d), (n / d, n % d), "{n:#x} / {d:#x}");
             // The signed instructions' signs, against Rust's own signed division.
             for (a, b) in [(n, d), (n.wrapping_neg(), d), (n, d.wrapping_neg())] {
                 let (a, b) = (a as i64, b as i64);
