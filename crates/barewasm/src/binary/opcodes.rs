@@ -624,7 +624,42 @@ const fn pack_kinds(kinds: &[ImmKind]) -> u8 {
 
 /// Whether `code` is a single-byte opcode (not a prefix, not fused).
 pub(crate) fn is_opcode(code: u8) -> bool {
-    SKIPS[code as usize] != NOT_AN_OPCODE
+    OPCODE_BYTES[code as usize] != NOT_AN_OPCODE
+}
+
+/// What flash keeps of [`SKIPS`] and of [`SIMPLE_TABLES`]' index, in one byte per opcode
+/// (256 bytes saved): [`NOT_AN_OPCODE`]; an instruction's packed immediate kinds (below
+/// [`NO_IMMEDIATES`]: two nibbles of at most 11); or, for one without immediates,
+/// [`NO_IMMEDIATES`] plus the index of its [`SimpleOp`] (0 when it has none).
+const OPCODE_BYTES: [u8; 256] = {
+    let mut t = [NOT_AN_OPCODE; 256];
+    let mut code = 0;
+    while code < 256 {
+        let (kinds, simple) = (SKIPS[code], SIMPLE_TABLES.0[code]);
+        t[code] = if kinds == NOT_AN_OPCODE {
+            NOT_AN_OPCODE
+        } else if kinds != 0 {
+            assert!(kinds < NO_IMMEDIATES && simple == 0);
+            kinds
+        } else {
+            assert!(simple < 32);
+            NO_IMMEDIATES | simple
+        };
+        code += 1;
+    }
+    t
+};
+
+/// See [`OPCODE_BYTES`].
+const NO_IMMEDIATES: u8 = 0xc0;
+
+/// The packed immediate kinds of single-byte opcode `code` (as [`SKIPS`] has them).
+fn skips(code: u8) -> u8 {
+    match OPCODE_BYTES[code as usize] {
+        NOT_AN_OPCODE => NOT_AN_OPCODE,
+        b if b >= NO_IMMEDIATES => 0,
+        b => b,
+    }
 }
 
 /// Reads past one instruction, checking its encoding only (the same checks as
@@ -650,7 +685,7 @@ pub(crate) fn skip_instr(r: &mut Reader<'_>, fused: bool) -> Result<(u8, u32)> {
     }
     let kinds = match code {
         op::PREFIX_FC => FC_SKIPS.get(r.u32()? as usize).copied(),
-        _ => SKIPS.get(code as usize).copied(),
+        _ => Some(skips(code)),
     };
     let kinds = match kinds {
         Some(k) if k != NOT_AN_OPCODE => k,
@@ -748,8 +783,13 @@ const SIMPLE_SIGS: usize = 32;
 /// The [`SimpleOp`] of single-byte opcode `code` ([`SimpleOp::NONE`] if it is none).
 #[inline]
 pub(crate) fn simple_op(code: u8) -> SimpleOp {
-    let (index, sigs) = &SIMPLE_TABLES;
-    sigs.get(index[code as usize] as usize)
+    let b = OPCODE_BYTES[code as usize];
+    if b & 0xe0 != NO_IMMEDIATES {
+        return SimpleOp::NONE; // immediates, or no opcode
+    }
+    // A const of its own, so that only the list, not the whole tuple, is kept in flash.
+    const SIGS: [SimpleOp; SIMPLE_SIGS] = SIMPLE_TABLES.1;
+    SIGS.get((b & 31) as usize)
         .copied()
         .unwrap_or(SimpleOp::NONE)
 }
