@@ -1312,25 +1312,14 @@ pub fn f64_convert_i64_u(a: i64) -> f64 {
 /// and the top 22 bits of its payload, with the quiet bit set.
 #[inline]
 pub fn f32_demote_f64(a: f64) -> f32 {
-    if softfloat::HARDWARE && !f64_bits_nan(a.to_bits()) {
-        // One instruction, inline. Calling `narrow` from this arm cost the x86-64
-        // interpreter 1.10x its instructions on the bench workloads (callgrind): the call
-        // changed how the whole loop's registers were allocated.
-        a as f32
-    } else {
-        softfloat::narrow(a)
-    }
+    softfloat::narrow(a)
 }
 
 /// `f64.promote_f32`: exact. A NaN keeps its sign and payload (in the top payload bits),
 /// with the quiet bit set.
 #[inline]
 pub fn f64_promote_f32(a: f32) -> f64 {
-    if softfloat::HARDWARE && !a.is_nan() {
-        a as f64
-    } else {
-        softfloat::widen(a)
-    }
+    softfloat::widen(a)
 }
 
 /// `i32.reinterpret_f32`
